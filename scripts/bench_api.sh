@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark GET /api/v1/users/me/ against the floor app of ../shared/bench (ratios, same run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  cat <<'TXT'
+Usage: scripts/bench_api.sh [--help]
+
+Serves the API the way ../shared/bench/README.md asks (PROD mode, one uvicorn worker pinned to
+CPU 0, database app_bench), starts the floor on :8001, then runs compare.sh (throughput ratio)
+and storm_p99.sh with RATE=1 against both. Needs wrk (apt-get install -y wrk); installs it when
+missing. Variables: BENCH=../shared/bench  PORT=8081  PAIRS=3  RATE=1
+TXT
+}
+[ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] && { usage; exit 0; }
+
+BENCH=${BENCH:-../shared/bench} PORT=${PORT:-8081}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+[ -d "$BENCH/.venv-floor" ] || { "$BENCH/pg_up.sh"; "$BENCH/setup_floor.sh"; }
+
+export LAUNCH_MODE=PROD DEBUG=false LOG_LEVEL=WARNING LOG_JSON=true DB_NAME=app_bench \
+  SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 SIGN_IN_ATTEMPTS_PER_MINUTE=100000
+psql -h 127.0.0.1 -U postgres -qAtc "SELECT 1 FROM pg_database WHERE datname='app_bench'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE app_bench"
+.venv/bin/app migrate >/dev/null 2>&1
+
+taskset -c 0 .venv/bin/app api --port "$PORT" --workers 1 >/tmp/bench-api.log 2>&1 &
+api=$!
+trap 'kill $api 2>/dev/null; "$BENCH/run_floor.sh" stop >/dev/null 2>&1 || true' EXIT
+"$BENCH/run_floor.sh" start
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/api/v1/debug/health/" >/dev/null && break; sleep 0.2; done
+
+"$BENCH/compare.sh" http://127.0.0.1:8001 "http://127.0.0.1:$PORT" | tee /tmp/bench-compare.txt
+RATE=${RATE:-1} "$BENCH/storm_p99.sh" "http://127.0.0.1:$PORT" | tee /tmp/bench-storm-api.txt
+RATE=${RATE:-1} "$BENCH/storm_p99.sh" http://127.0.0.1:8001 | tee /tmp/bench-storm-floor.txt
+echo
+grep RATIO /tmp/bench-compare.txt
+echo "api:   $(grep RESULT /tmp/bench-storm-api.txt)"
+echo "floor: $(grep RESULT /tmp/bench-storm-floor.txt)"

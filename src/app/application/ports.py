@@ -1,0 +1,144 @@
+"""Ports: what the use cases need from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+from uuid import UUID, uuid4
+
+from app.domain.auth.session import RefreshOutcome, TokenClaims, TokenType
+from app.domain.users.user import User
+from app.domain.users.values import Email, UserId
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    @property
+    def dummy_hash(self) -> str:
+        """A valid hash of a random password, verified when the user does not exist."""
+        ...
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str) -> bool: ...
+
+
+class TokenCodec(Protocol):
+    def encode(self, claims: TokenClaims, lifetime_seconds: int) -> str: ...
+
+    def decode(self, token: str, expected: TokenType) -> TokenClaims:
+        """Verified claims. Raises AuthenticationError for any invalid token."""
+        ...
+
+
+class SessionStore(Protocol):
+    async def create(self, session_id: str, user_id: UUID, refresh_jti: str, ttl: int) -> None: ...
+
+    async def exists(self, session_id: str) -> bool: ...
+
+    async def rotate(
+        self, session_id: str, presented_jti: str, new_jti: str, ttl: int
+    ) -> RefreshOutcome:
+        """Atomically spend `presented_jti`; a spent one revokes the session."""
+        ...
+
+    async def delete(self, session_id: str) -> None: ...
+
+
+class AttemptLimiter(Protocol):
+    async def hit(self, keys: Sequence[str]) -> int | None:
+        """Count one attempt under each key; seconds to wait when any key is over its limit."""
+        ...
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: UserId) -> User | None: ...
+
+    async def get_by_email(self, email: Email) -> User | None: ...
+
+    def add(self, user: User) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingMessage:
+    """One message for the broker, as written to the outbox and published by the relay."""
+
+    event: str
+    data: dict[str, Any]
+    occurred_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    correlation_id: str | None = None
+    key: str | None = None
+
+
+class Outbox(Protocol):
+    def add(self, message: OutgoingMessage) -> None: ...
+
+
+class Inbox(Protocol):
+    async def claim(self, message_id: UUID) -> bool:
+        """Record a message as handled in this transaction; False when it already was."""
+        ...
+
+
+class NotificationRepository(Protocol):
+    def add(self, user_id: UUID, kind: str, payload: dict[str, Any]) -> None:
+        """Record a notification for the user (written at commit)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: aggregate changes and their outbox rows commit together, once."""
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class ProfileReader(Protocol):
+    """Read side: a user's profile without loading the aggregate in a transaction."""
+
+    async def get_profile(self, user_id: UUID) -> dict[str, Any] | None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Deliver to the broker, confirmed; raises DependencyUnavailable when it cannot."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class HealthProbe(Protocol):
+    name: str
+
+    async def check(self) -> None:
+        """Return when the dependency answers; raise anything otherwise."""
+        ...

@@ -1,0 +1,255 @@
+"""Typed, frozen settings read once from the environment (and `.env` in LOCAL)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from environs import Env, EnvError
+from marshmallow.validate import OneOf, Range
+
+
+class LaunchMode(StrEnum):
+    LOCAL = "LOCAL"
+    TEST = "TEST"
+    PROD = "PROD"
+
+
+class MessageBroker(StrEnum):
+    RABBITMQ = "rabbitmq"
+    KAFKA = "kafka"
+
+
+class SettingsError(Exception):
+    """A variable is missing or invalid; the message names it."""
+
+
+_PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev-secret-key-change-me"}
+)
+MIN_PROD_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    project_name: str
+    secret_key: str
+    launch_mode: LaunchMode
+    debug: bool
+    log_level: str
+    log_json: bool
+    api_host: str
+    api_port: int
+    show_api_docs: bool
+    cors_origin_whitelist: tuple[str, ...]
+    grpc_host: str
+    grpc_port: int
+    grpc_max_message_bytes: int
+    grpc_grace_seconds: float
+    grpc_keepalive_seconds: float
+    access_token_expires_minutes: int
+    refresh_token_expires_days: int
+    jwt_algorithms: tuple[str, ...]
+    password_hash_rounds: int
+    db_host: str
+    db_port: int
+    db_name: str
+    db_user: str
+    db_password: str
+    connections_pool_min_size: int
+    connections_pool_max_overflow: int
+    redis_url: str
+    redis_key_prefix: str
+    celery_broker_url: str
+    celery_result_backend: str
+    celery_task_soft_time_limit: float
+    celery_task_time_limit: float
+    celery_task_max_retries: int
+    celery_visibility_timeout: float
+    message_broker: MessageBroker
+    message_broker_url: str
+    kafka_bootstrap_servers: str
+    default_exchanger: str
+    default_queue: str
+    default_topic: str
+    consumer_group: str
+    consumer_prefetch: int
+    consumer_max_retries: int
+    consumer_shutdown_timeout: float
+    consumer_retry_base_delay_ms: int
+    message_publish_timeout_seconds: float
+    kafka_enable_idempotence: bool
+    kafka_session_timeout_ms: int
+    outbox_relay_interval_seconds: float
+    outbox_retention_days: int
+    max_page_size: int
+    max_filters: int
+    sign_in_attempts_per_minute: int
+
+    @property
+    def is_prod(self) -> bool:
+        return self.launch_mode is LaunchMode.PROD
+
+    @property
+    def database_url(self) -> str:
+        auth = self.db_user if not self.db_password else f"{self.db_user}:{self.db_password}"
+        return f"postgresql+asyncpg://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
+
+
+def load_settings() -> Settings:
+    """Parse the environment once; raise SettingsError naming every bad variable."""
+    env = Env(eager=False)
+    if os.environ.get("LAUNCH_MODE", "LOCAL").upper() == LaunchMode.LOCAL:
+        env.read_env(str(Path.cwd() / ".env"), recurse=False)
+    values = _read(env)
+    try:
+        env.seal()  # raises once, naming every invalid variable
+    except EnvError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from None
+    settings = Settings(
+        **values
+        | {
+            "log_level": values["log_level"].upper(),
+            "cors_origin_whitelist": tuple(values["cors_origin_whitelist"]),
+            "jwt_algorithms": tuple(values["jwt_algorithms"]),
+        }
+    )
+    _check(settings)
+    return settings
+
+
+def _read(env: Env) -> dict[str, Any]:
+    launch_mode = env.enum("LAUNCH_MODE", default=LaunchMode.LOCAL, enum=LaunchMode, by_value=True)
+    is_prod = launch_mode == LaunchMode.PROD
+    positive = _at_least(1)
+    return dict(
+        project_name=env.str("PROJECT_NAME", "app"),
+        secret_key=env.str("SECRET_KEY", ""),
+        launch_mode=launch_mode,
+        debug=env.bool("DEBUG", False),
+        log_level=env.str("LOG_LEVEL", "INFO", validate=_one_of_levels),
+        log_json=env.bool("LOG_JSON", is_prod),
+        api_host=env.str("API_HOST", "127.0.0.1"),
+        api_port=env.int("API_PORT", 8081, validate=_port),
+        show_api_docs=env.bool("SHOW_API_DOCS", not is_prod),
+        cors_origin_whitelist=env.list("CORS_ORIGIN_WHITELIST", []),
+        grpc_host=env.str("GRPC_HOST", "127.0.0.1"),
+        grpc_port=env.int("GRPC_PORT", 50051, validate=_port),
+        grpc_max_message_bytes=env.int(
+            "GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, validate=positive
+        ),
+        grpc_grace_seconds=env.float("GRPC_GRACE_SECONDS", 10.0, validate=_at_least(0)),
+        grpc_keepalive_seconds=env.float("GRPC_KEEPALIVE_SECONDS", 60.0, validate=_above(0)),
+        access_token_expires_minutes=env.int("ACCESS_TOKEN_EXPIRES_MINUTES", 5, validate=positive),
+        refresh_token_expires_days=env.int("REFRESH_TOKEN_EXPIRES_DAYS", 5, validate=positive),
+        jwt_algorithms=env.list("JWT_ALGORITHMS", ["HS256"], validate=_hmac_algorithms),
+        password_hash_rounds=env.int("PASSWORD_HASH_ROUNDS", 12, validate=_between(4, 31)),
+        db_host=env.str("DB_HOST", "127.0.0.1"),
+        db_port=env.int("DB_PORT", 5432, validate=_port),
+        db_name=env.str("DB_NAME", "app"),
+        db_user=env.str("DB_USER", "postgres"),
+        db_password=env.str("DB_PASSWORD", ""),
+        connections_pool_min_size=env.int("CONNECTIONS_POOL_MIN_SIZE", 32, validate=positive),
+        connections_pool_max_overflow=env.int(
+            "CONNECTIONS_POOL_MAX_OVERFLOW", 8, validate=_at_least(0)
+        ),
+        redis_url=env.str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_key_prefix=env.str("REDIS_KEY_PREFIX", "app:"),
+        celery_broker_url=env.str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1"),
+        celery_result_backend=env.str("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/2"),
+        celery_task_soft_time_limit=env.float(
+            "CELERY_TASK_SOFT_TIME_LIMIT", 240.0, validate=_above(0)
+        ),
+        celery_task_time_limit=env.float("CELERY_TASK_TIME_LIMIT", 300.0, validate=_above(0)),
+        celery_task_max_retries=env.int("CELERY_TASK_MAX_RETRIES", 5, validate=_at_least(0)),
+        celery_visibility_timeout=env.float(
+            "CELERY_VISIBILITY_TIMEOUT", 3600.0, validate=_above(0)
+        ),
+        message_broker=env.enum(
+            "MESSAGE_BROKER", default=MessageBroker.RABBITMQ, enum=MessageBroker, by_value=True
+        ),
+        message_broker_url=env.str("MESSAGE_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        kafka_bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        default_exchanger=env.str("DEFAULT_EXCHANGER", "app.events"),
+        default_queue=env.str("DEFAULT_QUEUE", "app.events"),
+        default_topic=env.str("DEFAULT_TOPIC", "app.events"),
+        consumer_group=env.str("CONSUMER_GROUP", "app"),
+        consumer_prefetch=env.int("CONSUMER_PREFETCH", 32, validate=positive),
+        consumer_max_retries=env.int("CONSUMER_MAX_RETRIES", 3, validate=_at_least(0)),
+        consumer_shutdown_timeout=env.float(
+            "CONSUMER_SHUTDOWN_TIMEOUT", 30.0, validate=_at_least(0)
+        ),
+        consumer_retry_base_delay_ms=env.int(
+            "CONSUMER_RETRY_BASE_DELAY_MS", 1000, validate=_at_least(1)
+        ),
+        message_publish_timeout_seconds=env.float(
+            "MESSAGE_PUBLISH_TIMEOUT_SECONDS", 5.0, validate=_above(0)
+        ),
+        kafka_enable_idempotence=env.bool("KAFKA_ENABLE_IDEMPOTENCE", True),
+        kafka_session_timeout_ms=env.int(
+            "KAFKA_SESSION_TIMEOUT_MS", 10000, validate=_between(1000, 300000)
+        ),
+        outbox_relay_interval_seconds=env.float(
+            "OUTBOX_RELAY_INTERVAL_SECONDS", 2.0, validate=_above(0)
+        ),
+        outbox_retention_days=env.int("OUTBOX_RETENTION_DAYS", 7, validate=positive),
+        max_page_size=env.int("MAX_PAGE_SIZE", 100, validate=positive),
+        max_filters=env.int("MAX_FILTERS", 20, validate=positive),
+        sign_in_attempts_per_minute=env.int("SIGN_IN_ATTEMPTS_PER_MINUTE", 10, validate=positive),
+    )
+
+
+_port = Range(min=1, max=65535)
+_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
+
+def _at_least(minimum: float) -> Range:
+    return Range(min=minimum)
+
+
+def _above(minimum: float) -> Range:
+    return Range(min=minimum, min_inclusive=False)
+
+
+def _between(low: int, high: int) -> Range:
+    return Range(min=low, max=high)
+
+
+def _one_of_levels(value: str) -> None:
+    OneOf(_LOG_LEVELS)(value.upper())
+
+
+def _hmac_algorithms(values: list[str]) -> None:
+    # Only shared-secret algorithms make sense with SECRET_KEY; "none" is never accepted.
+    for value in values:
+        OneOf(("HS256", "HS384", "HS512"))(value)
+
+
+def _check(settings: Settings) -> None:
+    _check_celery(settings)
+    if settings.is_prod:
+        key = settings.secret_key
+        if key.strip().lower() in _PLACEHOLDER_SECRETS or "change" in key.lower():
+            raise SettingsError("SECRET_KEY: PROD needs a real secret, not a placeholder")
+        if len(key) < MIN_PROD_SECRET_LENGTH:
+            raise SettingsError(
+                f"SECRET_KEY: PROD needs at least {MIN_PROD_SECRET_LENGTH} characters"
+            )
+        if settings.debug:
+            raise SettingsError("DEBUG: must be false in PROD")
+        if "*" in settings.cors_origin_whitelist:
+            raise SettingsError("CORS_ORIGIN_WHITELIST: '*' is refused in PROD")
+    elif not settings.secret_key:
+        raise SettingsError("SECRET_KEY: required (every process of a deployment must share it)")
+
+
+def _check_celery(settings: Settings) -> None:
+    if settings.celery_task_soft_time_limit >= settings.celery_task_time_limit:
+        raise SettingsError("CELERY_TASK_SOFT_TIME_LIMIT: must be below CELERY_TASK_TIME_LIMIT")
+    # The Redis broker hands an unacknowledged task to another worker after this timeout: a
+    # task still running then would run twice.
+    if settings.celery_visibility_timeout <= settings.celery_task_time_limit:
+        raise SettingsError("CELERY_VISIBILITY_TIMEOUT: must exceed CELERY_TASK_TIME_LIMIT")

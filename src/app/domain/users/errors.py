@@ -1,0 +1,39 @@
+"""What can go wrong with users, as subclasses of the contract's error kinds."""
+
+from __future__ import annotations
+
+from app.domain.shared import (
+    AlreadyExistsError,
+    AuthenticationError,
+    AuthorizationError,
+    NotFoundError,
+    ValidationError,
+)
+
+
+class InvalidField(ValidationError):
+    """A profile field has a bad value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", errors=[(field, message)])
+        self.field = field
+
+
+class EmailAlreadyTaken(AlreadyExistsError):
+    def __init__(self) -> None:
+        super().__init__("A user with this email already exists")
+
+
+class UserNotFound(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("User not found")
+
+
+class InvalidCredentials(AuthenticationError):
+    def __init__(self) -> None:
+        super().__init__("Incorrect email or password")
+
+
+class InactiveAccount(AuthorizationError):
+    def __init__(self) -> None:
+        super().__init__("This account is inactive")

@@ -1,0 +1,64 @@
+"""The process's one engine and its session factory (created by the container, never at import)."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy import event, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.config.settings import Settings
+from app.domain.shared import DependencyUnavailable
+
+# PostgreSQL refusing connections (full, starting up, gone) is an outage, not a bug: the
+# driver's own errors for it are raised as DependencyUnavailable (503 / UNAVAILABLE / retry).
+_OUTAGES = (
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    OSError,
+)
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    engine = create_async_engine(
+        settings.database_url,
+        pool_size=settings.connections_pool_min_size,
+        max_overflow=settings.connections_pool_max_overflow,
+        # No pre-ping: with asyncpg it costs BEGIN, a query and ROLLBACK on every checkout. A
+        # connection found dead raises (503) and SQLAlchemy then invalidates the whole pool.
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        pool_timeout=10,
+        connect_args={"timeout": 5, "server_settings": {"application_name": settings.project_name}},
+    )
+    event.listen(engine.sync_engine, "handle_error", _outage_as_unavailable)
+    return engine
+
+
+def _outage_as_unavailable(context: ExceptionContext) -> None:
+    original = context.original_exception
+    if context.is_disconnect or isinstance(
+        getattr(original, "__cause__", None) or original, _OUTAGES
+    ):
+        raise DependencyUnavailable("PostgreSQL is unavailable") from original
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class PostgresProbe:
+    name = "postgres"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def check(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))

@@ -1,0 +1,107 @@
+"""Celery task bodies: each runs one use case with the worker process's services.
+
+The tasks never build anything themselves: `run` (the worker's bridge) owns the one container
+and the one event loop of the process, so every task shares the engine's pool. Delivery is at
+least once (late acks), so each use case here is safe to repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict
+from functools import partial
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from celery import Celery
+
+from app.application.notifications import NotificationService, RecordWelcome
+from app.application.users import UserService
+from app.config.celery import PING, PURGE_HANDLED_MESSAGES, READ_PROFILE, RELAY_OUTBOX, SEND_WELCOME
+from app.domain.shared import DomainError, ValidationError
+from app.infrastructure.db.retention import MessageRetention
+from app.infrastructure.errors import UNAVAILABLE_ERRORS
+from app.infrastructure.messaging.outbox_relay import OutboxRelay
+
+T = TypeVar("T")
+
+
+class Services(Protocol):
+    """What the tasks use of the container (kept structural: infrastructure never imports it)."""
+
+    @property
+    def users(self) -> UserService: ...
+
+    @property
+    def notifications(self) -> NotificationService: ...
+
+    @property
+    def relay(self) -> OutboxRelay: ...
+
+    @property
+    def retention(self) -> MessageRetention: ...
+
+
+class UseCaseRunner(Protocol):
+    def __call__(self, use_case: Callable[[Services], Awaitable[T]]) -> T:
+        """Run the coroutine on the process's loop with its container; return its result."""
+        ...
+
+
+def register_tasks(celery: Celery, run: UseCaseRunner) -> None:
+    """Define the service's tasks on `celery`; a dependency that is down means retry later."""
+    # max_retries and retry_backoff_max come from the configuration (task_annotations).
+    # Domain errors are answers (a user that does not exist), logged without a traceback.
+    # Not shared: each app's tasks run on that app's bridge.
+    task = partial(
+        celery.task,
+        autoretry_for=UNAVAILABLE_ERRORS,
+        retry_backoff=True,
+        throws=(DomainError,),
+        shared=False,
+    )
+
+    @task(name=PING)
+    def ping() -> str:
+        return run(_pong)
+
+    @task(name=READ_PROFILE)
+    def read_profile(user_uuid: str) -> dict[str, Any]:
+        return asdict(run(lambda services: services.users.get(_uuid("user_uuid", user_uuid))))
+
+    @task(name=SEND_WELCOME)
+    def send_welcome(data: Mapping[str, Any], message_id: str | None = None) -> bool:
+        return run(
+            lambda services: services.notifications.record_welcome(_welcome(data, message_id))
+        )
+
+    # Beat sends the next round within seconds: a failed one is not worth retrying.
+    @task(name=RELAY_OUTBOX, autoretry_for=())
+    def relay_outbox() -> int:
+        return run(lambda services: services.relay.run_once())
+
+    @task(name=PURGE_HANDLED_MESSAGES)
+    def purge_handled_messages() -> int:
+        return run(lambda services: services.retention.purge())
+
+
+async def _pong(services: Services) -> str:
+    return "pong"
+
+
+def _welcome(data: Mapping[str, Any], message_id: str | None) -> RecordWelcome:
+    email = data.get("email")
+    if not isinstance(email, str) or not email:
+        raise ValidationError("email: required string", errors=[("email", "required string")])
+    return RecordWelcome(
+        user_id=_uuid("user_uuid", data.get("user_uuid")),
+        email=email,
+        message_id=_uuid("message_id", message_id) if message_id else None,
+    )
+
+
+def _uuid(field: str, value: object) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationError(f"{field}: not a UUID", errors=[(field, "not a UUID")]) from None

@@ -1,0 +1,68 @@
+"""The FastAPI application: create_app and the lifespan that owns the container."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.config.settings import Settings, load_settings
+from app.container import Container, build_container
+from app.infrastructure.logging import configure_logging
+from app.interfaces.api import auth, debug, health, users
+from app.interfaces.api.errors import install_error_handlers
+from app.interfaces.api.middleware import BodyGuard, RequestContext
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(container: Container | None = None, settings: Settings | None = None) -> FastAPI:
+    """The API; tests pass a container, processes let the lifespan build one."""
+    settings = container.settings if container else settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if container is not None:  # owned by whoever injected it
+            yield
+            return
+        configure_logging(settings)
+        app.state.container = build_container(settings)
+        # Everything alive now (modules, models, the container) lives as long as the process:
+        # freezing it keeps the collector from rescanning it, which otherwise costs ~20% of
+        # throughput and ~100 ms latency spikes under load.
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            await app.state.container.aclose()
+
+    docs = settings.show_api_docs
+    app = FastAPI(
+        title=settings.project_name,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    if container is not None:
+        app.state.container = container
+    for router in (auth.router, users.router, health.router):
+        app.include_router(router, prefix=API_PREFIX)
+    if not settings.is_prod:  # publishing arbitrary events is a development tool
+        app.include_router(debug.router, prefix=API_PREFIX)
+    install_error_handlers(app, show_traceback=settings.debug and not settings.is_prod)
+    app.add_middleware(BodyGuard)
+    if settings.cors_origin_whitelist:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origin_whitelist),
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestContext)
+    return app

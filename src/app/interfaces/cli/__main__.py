@@ -1,0 +1,5 @@
+import sys
+
+from app.interfaces.cli.main import main
+
+sys.exit(main())

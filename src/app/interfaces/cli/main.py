@@ -1,0 +1,103 @@
+"""The `app` command: one console script that starts any process of the service."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.config.settings import SettingsError, load_settings
+from app.interfaces.cli import worker as celery_commands
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn app.interfaces.cli.main:app` asks for `app`: build it on demand, not at import.
+    if name == "app":
+        from app.interfaces.api.app import create_app
+
+        return create_app()
+    raise AttributeError(name)
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    uvicorn.run(
+        "app.interfaces.cli.main:app",
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        workers=args.workers,
+        reload=args.reload,
+        access_log=False,  # the request-context middleware logs each request with its id
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from app.interfaces.cli.migrate import migrate
+
+    return migrate(args.revision)
+
+
+def _grpc(args: argparse.Namespace) -> int:
+    from app.interfaces.cli.grpc import run_grpc
+
+    return run_grpc(args.port)
+
+
+def _consume(args: argparse.Namespace) -> int:
+    from app.interfaces.cli.consume import run_consume
+
+    return run_consume(with_relay=not args.no_relay)
+
+
+def _relay(args: argparse.Namespace) -> int:
+    from app.interfaces.cli.relay import run_relay
+
+    return run_relay()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app", description="Start a process of the service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    api = commands.add_parser("api", help="serve the REST API with uvicorn")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.add_argument("--workers", type=int, default=1)
+    api.add_argument("--reload", action="store_true")
+    api.set_defaults(run=_api)
+
+    migrate = commands.add_parser("migrate", help="apply the database migrations (alembic upgrade)")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(run=_migrate)
+    celery_commands.add_commands(commands)  # worker, beat
+
+    grpc = commands.add_parser("grpc", help="serve the gRPC services (grpc.aio)")
+    grpc.add_argument("--port", type=int)
+    grpc.set_defaults(run=_grpc)
+
+    consume = commands.add_parser("consume", help="consume DEFAULT_QUEUE / DEFAULT_TOPIC")
+    consume.add_argument("--no-relay", action="store_true", help="do not run the outbox relay")
+    consume.set_defaults(run=_consume)
+    relay = commands.add_parser("relay", help="publish the outbox alone (no consumer)")
+    relay.set_defaults(run=_relay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""`app migrate`: alembic upgrade, exiting non-zero when a migration fails."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from loguru import logger
+
+import app
+from app.config.settings import load_settings
+from app.infrastructure.logging import configure_logging
+
+_MIGRATIONS = Path(app.__file__).parent / "infrastructure" / "db" / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's config for a database, independent of the working directory."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(revision: str = "head") -> int:
+    settings = load_settings()
+    configure_logging(settings)
+    try:
+        command.upgrade(alembic_config(settings.database_url), revision)
+    except Exception as exc:
+        logger.opt(exception=exc).error("migration to {} failed", revision)
+        print(f"migration failed: {exc}", file=sys.stderr)
+        return 1
+    logger.info("database at {}", revision)
+    return 0

@@ -1,0 +1,1 @@
+"""The consumer process: HANDLERS_MAP, the dispatcher and the runner behind `app consume`."""

@@ -1,0 +1,177 @@
+"""The gRPC server: app.v1 services, health, reflection and interceptors over one container."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from loguru import logger
+
+from app.application.health import HealthService
+from app.config.settings import Settings
+from app.container import Container, build_container
+from app.interfaces.grpc.interceptors import (
+    AuthInterceptor,
+    ErrorInterceptor,
+    RequestContextInterceptor,
+)
+from app.interfaces.grpc.pb import (
+    auth_pb2,
+    auth_pb2_grpc,
+    debug_pb2,
+    debug_pb2_grpc,
+    users_pb2,
+    users_pb2_grpc,
+)
+from app.interfaces.grpc.servicers import AuthServicer, DebugServicer, UsersServicer
+
+APP_SERVICES = tuple(
+    module.DESCRIPTOR.services_by_name[name].full_name
+    for module, name in (
+        (auth_pb2, "AuthService"),
+        (users_pb2, "UsersService"),
+        (debug_pb2, "DebugService"),
+    )
+)
+PUBLIC_METHODS = frozenset(
+    {
+        "/app.v1.AuthService/SignUp",
+        "/app.v1.AuthService/IssueTokens",
+        "/app.v1.AuthService/RefreshTokens",
+        "/app.v1.DebugService/HealthCheck",
+    }
+)
+_SERVING = health_pb2.HealthCheckResponse.SERVING
+_NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def _keepalive(seconds: float) -> tuple[tuple[str, int], ...]:
+    """Pings keep idle connections through proxies and notice dead peers."""
+    interval_ms = int(seconds * 1000)
+    return (
+        ("grpc.keepalive_time_ms", interval_ms),
+        ("grpc.keepalive_timeout_ms", 20_000),
+        ("grpc.http2.min_ping_interval_without_data_ms", interval_ms // 2),
+        ("grpc.keepalive_permit_without_calls", 1),
+    )
+
+
+class HealthReporter:
+    """Keeps grpc.health.v1 statuses in step with the health service REST reports."""
+
+    def __init__(self, health_service: HealthService, services: Sequence[str], interval: float):
+        self.servicer = health.aio.HealthServicer()
+        self._health, self._names, self._interval = health_service, ("", *services), interval
+        self._last: int | None = None
+
+    async def refresh(self) -> None:
+        report = await self._health.check()
+        status = _SERVING if report.healthy else _NOT_SERVING
+        if status != self._last:
+            logger.info("grpc health: {} {}", report.status, report.components)
+            self._last = status
+        for name in self._names:
+            await self.servicer.set(name, status)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.refresh()
+
+
+@dataclass(slots=True)
+class GrpcServer:
+    server: grpc.aio.Server
+    port: int
+    reporter: HealthReporter
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+
+    async def start(self) -> None:
+        await self.reporter.refresh()
+        self._task = asyncio.create_task(self.reporter.run())
+        await self.server.start()
+
+    async def stop(self, grace: float | None) -> None:
+        """Report NOT_SERVING, then let calls in flight finish within `grace` seconds."""
+        await self.reporter.servicer.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def create_server(
+    container: Container, *, port: int | None = None, health_interval: float = 5.0
+) -> GrpcServer:
+    """A server bound to GRPC_HOST and `port` (default GRPC_PORT; 0 picks a free one)."""
+    settings = container.settings
+    server = grpc.aio.server(
+        interceptors=[
+            RequestContextInterceptor(),
+            ErrorInterceptor(),
+            AuthInterceptor(container.auth, PUBLIC_METHODS),
+        ],
+        options=[
+            ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+            ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+            # A second server on a taken port must fail, not silently share its traffic.
+            ("grpc.so_reuseport", 0),
+            *_keepalive(settings.grpc_keepalive_seconds),
+        ],
+    )
+    _add_app_services(server, container)
+    reporter = HealthReporter(container.health, APP_SERVICES, health_interval)
+    health_pb2_grpc.add_HealthServicer_to_server(reporter.servicer, server)
+    reflection.enable_server_reflection(
+        (*APP_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    address = f"{settings.grpc_host}:{settings.grpc_port if port is None else port}"
+    bound = server.add_insecure_port(address)
+    return GrpcServer(server, bound, reporter)
+
+
+def _add_app_services(server: grpc.aio.Server, container: Container) -> None:
+    # The generated registration functions carry no annotations.
+    add_auth = auth_pb2_grpc.add_AuthServiceServicer_to_server
+    add_users = users_pb2_grpc.add_UsersServiceServicer_to_server
+    add_debug = debug_pb2_grpc.add_DebugServiceServicer_to_server
+    add_auth(AuthServicer(container.users, container.auth), server)  # type: ignore[no-untyped-call]
+    add_users(UsersServicer(container.users), server)  # type: ignore[no-untyped-call]
+    add_debug(DebugServicer(container.health, container.messages), server)  # type: ignore[no-untyped-call]
+
+
+async def serve(settings: Settings, port: int | None = None) -> None:
+    """Run until SIGTERM or SIGINT, then shut down within GRPC_GRACE_SECONDS."""
+    container = build_container(settings)
+    try:
+        grpc_server = create_server(container, port=port)
+        gc.collect()
+        gc.freeze()  # start-up objects live as long as the process: keep them out of GC scans
+        await grpc_server.start()
+        logger.info("grpc serving on {}:{}", settings.grpc_host, grpc_server.port)
+        await _signalled()
+        logger.info("grpc stopping (grace {}s)", settings.grpc_grace_seconds)
+        await grpc_server.stop(settings.grpc_grace_seconds)
+    finally:
+        await container.aclose()
+
+
+async def _signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,95 @@
+"""Servicers: translate a request into the same command REST builds, call the same service."""
+
+from __future__ import annotations
+
+import grpc
+
+from app.application.auth import AuthService
+from app.application.health import HealthService
+from app.application.messages import MessageService, SendMessage
+from app.application.users import RegisterUser, UpdateProfile, UserService
+from app.interfaces.grpc import convert
+from app.interfaces.grpc.interceptors import current_principal
+from app.interfaces.grpc.pb import (
+    auth_pb2,
+    auth_pb2_grpc,
+    debug_pb2,
+    debug_pb2_grpc,
+    users_pb2,
+    users_pb2_grpc,
+)
+
+
+class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
+    def __init__(self, users: UserService, auth: AuthService) -> None:
+        self._users, self._auth = users, auth
+
+    async def SignUp(
+        self, request: auth_pb2.SignUpRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.SignUpResponse:
+        cmd = RegisterUser(
+            email=request.email,
+            password=request.password,
+            first_name=request.first_name if request.HasField("first_name") else None,
+            last_name=request.last_name if request.HasField("last_name") else None,
+        )
+        return convert.signed_up(await self._users.register(cmd))
+
+    async def IssueTokens(
+        self, request: auth_pb2.IssueTokensRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.TokenPair:
+        cmd = convert.sign_in(request, client_address(context))
+        return convert.token_pair(await self._auth.sign_in(cmd))
+
+    async def RefreshTokens(
+        self, request: auth_pb2.RefreshTokensRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.TokenPair:
+        return convert.token_pair(await self._auth.refresh(request.refresh))
+
+    async def SignOut(
+        self, request: auth_pb2.SignOutRequest, context: grpc.aio.ServicerContext
+    ) -> auth_pb2.SignOutResponse:
+        await self._auth.sign_out(current_principal())
+        return auth_pb2.SignOutResponse()
+
+
+class UsersServicer(users_pb2_grpc.UsersServiceServicer):
+    def __init__(self, users: UserService) -> None:
+        self._users = users
+
+    async def GetMe(
+        self, request: users_pb2.GetMeRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.Profile:
+        return convert.profile(await self._users.me(current_principal().user_id))
+
+    async def UpdateMe(
+        self, request: users_pb2.UpdateMeRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.Profile:
+        cmd = UpdateProfile(current_principal().user_id, convert.profile_changes(request))
+        return convert.profile(await self._users.update(cmd))
+
+
+class DebugServicer(debug_pb2_grpc.DebugServiceServicer):
+    def __init__(self, health: HealthService, messages: MessageService) -> None:
+        self._health, self._messages = health, messages
+
+    async def HealthCheck(
+        self, request: debug_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext
+    ) -> debug_pb2.HealthCheckResponse:
+        report = await self._health.check()
+        return debug_pb2.HealthCheckResponse(status=report.status, components=report.components)
+
+    async def SendMessage(
+        self, request: debug_pb2.SendMessageRequest, context: grpc.aio.ServicerContext
+    ) -> debug_pb2.SendMessageResponse:
+        cmd = SendMessage(event=request.event, data=convert.data(request.data))
+        return debug_pb2.SendMessageResponse(id=str(await self._messages.send(cmd)))
+
+
+def client_address(context: grpc.aio.ServicerContext) -> str:
+    """The peer's address without its port (`ipv4:127.0.0.1:5000` -> `127.0.0.1`)."""
+    peer: str = context.peer() or "unknown"
+    kind, _, rest = peer.partition(":")
+    if kind in ("ipv4", "ipv6"):
+        return rest.rpartition(":")[0].strip("[]") or "unknown"
+    return peer

@@ -1,0 +1,236 @@
+"""Real Celery workers over the real Redis broker and the run's PostgreSQL database.
+
+Each test gets its own Redis key prefix (so its queues are its own, even next to other runs)
+and its own PostgreSQL application_name (so its worker's connections can be counted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.result import AsyncResult
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.application.users import RegisterUser, UserView
+from app.config.settings import Settings
+from app.container import Container
+from app.infrastructure.messaging.rabbitmq import RabbitNames
+from app.interfaces.cli.celery_app import ServiceCelery
+from tests.conftest import require_service, settings_with
+
+READY_TIMEOUT = 30
+
+
+@pytest.fixture
+def celery_settings(settings: Settings) -> Iterator[Settings]:
+    """The run's settings with a Redis key prefix (queues, results) and a name of this test."""
+    run = uuid.uuid4().hex[:10]
+    changed = settings_with(
+        settings,
+        redis_key_prefix=f"{settings.redis_key_prefix}celery-{run}:",
+        project_name=f"celery-test-{run}",
+    )
+    yield changed
+    for url in (changed.celery_broker_url, changed.celery_result_backend):
+        with redis.Redis.from_url(url) as client:
+            keys = list(client.scan_iter(match=f"{changed.redis_key_prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+
+
+@pytest.fixture
+def producer(celery_settings: Settings) -> ServiceCelery:
+    """A Celery app that only sends tasks and reads results, like the API or the consumer."""
+    return ServiceCelery(lambda: celery_settings)
+
+
+@pytest.fixture
+def in_process_worker(celery_settings: Settings) -> Iterator[ServiceCelery]:
+    """Celery's embedded test worker (solo pool, in a thread) with the real bridge."""
+    with embedded_worker(celery_settings) as app:
+        yield app
+
+
+@contextmanager
+def embedded_worker(settings: Settings) -> Iterator[ServiceCelery]:
+    app = ServiceCelery(lambda: settings)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            yield app
+    finally:
+        # The embedded worker stops with a "terminate" that sends no shutdown signal, and the
+        # bridge must close outside the test's thread (its loop belongs to the worker thread).
+        closer = threading.Thread(target=app.bridge.close)
+        closer.start()
+        closer.join()
+
+
+@asynccontextmanager
+async def embedded_worker_beside_loop(settings: Settings) -> AsyncIterator[ServiceCelery]:
+    """The embedded worker, started and stopped without blocking the test's event loop."""
+    worker = embedded_worker(settings)
+    app = await asyncio.to_thread(worker.__enter__)
+    try:
+        yield app
+    finally:
+        await asyncio.to_thread(worker.__exit__, None, None, None)
+
+
+async def result_of(result: AsyncResult, timeout: float = 20) -> Any:
+    """Wait for a task's result without blocking the test's event loop."""
+    return await asyncio.to_thread(result.get, timeout=timeout)
+
+
+async def register_user(container: Container) -> UserView:
+    email = f"celery-{uuid.uuid4().hex[:12]}@example.com"
+    return await container.users.register(RegisterUser(email=email, password="password1"))
+
+
+async def connections_of(engine: AsyncEngine, application_name: str) -> int:
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
+    async with engine.connect() as conn:
+        return int((await conn.execute(query, {"name": application_name})).scalar_one())
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that makes a process load exactly these settings."""
+    env = dict(os.environ)
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        env[field.name.upper()] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return env | extra
+
+
+class WorkerProcess:
+    """`app worker` in its own process group, its output in a file the test can read."""
+
+    def __init__(self, settings: Settings, log: Path, *args: str) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.interfaces.cli", "worker", "-l", "INFO", *args],
+                env=process_env(settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while " ready." not in self.output:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start:\n{self.output}")
+            time.sleep(0.1)
+
+    def kill(self) -> int:
+        """SIGKILL the whole process group: the main process and its pool children."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        return self.process.wait(timeout=10)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def worker_process(tmp_path: Path) -> Iterator[Any]:
+    """Start `app worker` processes; every one still running is stopped at the end."""
+    started: list[WorkerProcess] = []
+
+    def start(settings: Settings, *args: str) -> WorkerProcess:
+        worker = WorkerProcess(settings, tmp_path / f"worker-{len(started)}.log", *args)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+            worker.process.wait(timeout=10)
+
+
+@asynccontextmanager
+async def users_locked(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `users` so reads block: a task that hangs, for real."""
+    async with engine.connect() as conn:
+        await conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        yield
+        await conn.rollback()
+
+
+async def wait_until_blocked(engine: AsyncEngine, application_name: str) -> None:
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE application_name = :name AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        async with engine.connect() as conn:
+            if (await conn.execute(query, {"name": application_name})).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the task never reached the database")
+
+
+@pytest.fixture
+async def rabbit_settings(celery_settings: Settings) -> AsyncIterator[Settings]:
+    """celery_settings publishing to an exchange and queue of this test, deleted afterwards."""
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    tag = uuid.uuid4().hex[:10]
+    changed = settings_with(
+        celery_settings,
+        default_exchanger=f"test.celery.{tag}.exchange",
+        default_queue=f"test.celery.{tag}.queue",
+        outbox_relay_interval_seconds=0.5,
+    )
+    yield changed
+    names = RabbitNames(changed.default_exchanger, changed.default_queue)
+    connection = await aio_pika.connect(changed.message_broker_url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
+            await channel.queue_delete(queue)
+        for exchange in (names.exchange, names.dead_letter_exchange):
+            await channel.exchange_delete(exchange)
+
+
+async def queued_messages(settings: Settings) -> int:
+    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(settings.default_queue, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20) -> Any:
+    """Poll an async check until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        if value := await check():
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not reached within {timeout}s; last value: {value!r}")

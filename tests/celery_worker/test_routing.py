@@ -1,0 +1,93 @@
+"""Consumer → Celery: a HANDLERS_MAP entry naming a task hands the message to a worker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import select
+
+from app.config.celery import DEFAULT_QUEUE, SEND_WELCOME
+from app.container import Container, build_container
+from app.infrastructure.db.tables import NotificationRow
+from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
+from app.interfaces.consumer.handlers import HANDLERS_MAP, CeleryRoute
+from app.interfaces.consumer.runner import consume
+from tests.celery_worker.conftest import (
+    embedded_worker_beside_loop,
+    eventually,
+    register_user,
+)
+from tests.celery_worker.gate import TcpGate
+from tests.conftest import settings_with
+
+ROUTED = {**HANDLERS_MAP, "users.registered.v1": CeleryRoute(SEND_WELCOME, DEFAULT_QUEUE)}
+
+
+@pytest.fixture
+async def routing_container(rabbit_settings, container) -> AsyncIterator[Container]:
+    built = build_container(rabbit_settings)
+    yield built
+    await built.aclose()
+
+
+@asynccontextmanager
+async def consumer_routing_to(container: Container, celery: ServiceCelery) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    sender = CeleryTaskSender(celery)
+    task = asyncio.create_task(consume(container, stop, handlers=ROUTED, task_sender=sender))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def _welcomes(container: Container) -> list[NotificationRow]:
+    async with container.sessions() as session:
+        return list(await session.scalars(select(NotificationRow)))
+
+
+async def test_a_routed_event_is_handled_by_the_celery_task_once(
+    routing_container, rabbit_settings
+):
+    async with (
+        embedded_worker_beside_loop(rabbit_settings) as worker,
+        consumer_routing_to(routing_container, worker),
+    ):
+        user = await register_user(routing_container)
+        welcomes = await eventually(lambda: _welcomes(routing_container))
+
+    assert [(w.user_uuid, w.kind, w.payload) for w in welcomes] == [
+        (user.uuid, "welcome", {"email": user.email})
+    ]
+
+
+async def test_a_routed_event_waits_in_the_queue_until_the_celery_broker_accepts_it(
+    routing_container, rabbit_settings
+):
+    gate = TcpGate(6379)
+    await gate.listen()
+    behind_gate = settings_with(
+        rabbit_settings, celery_broker_url=f"redis://127.0.0.1:{gate.port}/1"
+    )
+    try:
+        async with (
+            embedded_worker_beside_loop(rabbit_settings),
+            consumer_routing_to(routing_container, ServiceCelery(lambda: behind_gate)),
+        ):
+            await register_user(routing_container)
+            await eventually(lambda: _dropped(gate))
+            assert await _welcomes(routing_container) == []
+            await gate.open()
+            welcomes = await eventually(lambda: _welcomes(routing_container))
+    finally:
+        await gate.close()
+
+    assert len(welcomes) == 1
+
+
+async def _dropped(gate: TcpGate) -> int:
+    return gate.dropped

@@ -1,0 +1,121 @@
+"""Shared fixtures: a fresh PostgreSQL database per run (and per xdist worker), the real Redis.
+
+The suite never skips for a missing service: it stops and says how to start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import asyncpg
+import httpx
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from app.config.settings import Settings, load_settings
+from app.container import Container, build_container
+from app.interfaces.api.app import create_app
+from app.interfaces.cli.migrate import alembic_config
+
+TEST_ENV = {
+    "LAUNCH_MODE": "TEST",
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "PROJECT_NAME": "app-test",
+    "PASSWORD_HASH_ROUNDS": "4",  # bcrypt's minimum: the suite checks behaviour, not cost
+    "LOG_LEVEL": "DEBUG",
+    "KAFKA_ENABLE_IDEMPOTENCE": "false",
+    "CONNECTIONS_POOL_MIN_SIZE": "5",
+    # Every test client comes from 127.0.0.1: the limit has its own test with a low value.
+    "SIGN_IN_ATTEMPTS_PER_MINUTE": "100000",
+}
+_HOW_TO_START = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+    "RabbitMQ": "rabbitmq-server -detached",
+}
+TABLES = ("users", "outbox", "inbox", "notifications")
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Stop the run with a clear message when a service does not answer."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        pytest.exit(
+            f"{name} is not reachable on {host}:{port}. Start it "
+            f"(e.g. `{_HOW_TO_START.get(name, '')}`) or run `bash local_prepare.sh`.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(scope="session")
+def base_settings(worker_id: str) -> Iterator[Settings]:
+    run = f"{uuid.uuid4().hex[:8]}_{worker_id}"
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in TEST_ENV.items():
+            patch.setenv(key, os.environ.get(f"TEST_{key}", value))
+        patch.setenv("DB_NAME", f"app_test_{run}")
+        patch.setenv("REDIS_KEY_PREFIX", f"test:{run}:")
+        settings = load_settings()
+        require_service("PostgreSQL", settings.db_host, settings.db_port)
+        require_service("Redis", "127.0.0.1", 6379)
+        yield settings
+
+
+async def _admin(settings: Settings, sql: str) -> None:
+    conn = await asyncpg.connect(
+        host=settings.db_host,
+        port=settings.db_port,
+        user=settings.db_user,
+        password=settings.db_password or None,
+        database="postgres",
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings) -> Iterator[Settings]:
+    """Settings of a database made for this run and migrated to head; dropped at the end."""
+    asyncio.run(_admin(base_settings, f'CREATE DATABASE "{base_settings.db_name}"'))
+    command.upgrade(alembic_config(base_settings.database_url), "head")
+    yield base_settings
+    asyncio.run(
+        _admin(base_settings, f'DROP DATABASE IF EXISTS "{base_settings.db_name}" WITH (FORCE)')
+    )
+
+
+@pytest.fixture(scope="session")
+async def session_container(settings: Settings) -> AsyncIterator[Container]:
+    container = build_container(settings)
+    yield container
+    await container.aclose()
+
+
+@pytest.fixture
+async def container(session_container: Container) -> AsyncIterator[Container]:
+    """The real container over the run's database, emptied after each test."""
+    yield session_container
+    async with session_container.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP client for the real app wired to the real container."""
+    transport = httpx.ASGITransport(app=create_app(container), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+        yield http
+
+
+def settings_with(settings: Settings, **changes: object) -> Settings:
+    """The run's settings with some values changed (a closed port, a lower limit, ...)."""
+    return replace(settings, **changes)  # type: ignore[arg-type]

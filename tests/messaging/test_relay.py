@@ -1,0 +1,83 @@
+"""The outbox relay when the broker is unreachable: rows kept, published once it is back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app.application.messages import SendMessage
+from app.application.ports import OutgoingMessage
+from app.container import build_container
+from app.domain.shared import DependencyUnavailable
+from app.infrastructure.db.tables import OutboxRow
+from app.interfaces.api.app import create_app
+from tests.conftest import settings_with
+from tests.messaging.conftest import eventually, free_port, running_consumer
+from tests.messaging.helpers import echo_count, unique
+
+
+@pytest.fixture
+async def unreachable(broker_settings):
+    """A container whose broker address is a closed loopback port."""
+    port = free_port()
+    built = build_container(
+        settings_with(
+            broker_settings,
+            message_broker_url=f"amqp://guest:guest@127.0.0.1:{port}/",
+            kafka_bootstrap_servers=f"127.0.0.1:{port}",
+            message_publish_timeout_seconds=1.0,
+        )
+    )
+    yield built
+    await built.aclose()
+
+
+async def _rows(container):
+    async with container.sessions() as session:
+        return (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
+
+
+async def test_publishing_to_an_unreachable_broker_fails_fast_as_unavailable(unreachable):
+    message = OutgoingMessage(event="debug.echo.v1", data={}, occurred_at=datetime.now(UTC))
+    started = time.monotonic()
+    with pytest.raises(DependencyUnavailable):
+        await unreachable.publisher.publish([message])
+    assert time.monotonic() - started < 3
+
+
+async def test_health_names_the_broker_when_it_is_unreachable(unreachable):
+    transport = httpx.ASGITransport(app=create_app(unreachable))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/api/v1/debug/health/")
+    assert response.status_code == 503
+    assert response.json()["components"] == {
+        "postgres": "ok",
+        "redis": "ok",
+        "broker": "unavailable",
+    }
+
+
+async def test_the_relay_keeps_rows_while_the_broker_is_down_and_publishes_them_later(
+    unreachable, broker_container
+):
+    keys = [unique("outage") for _ in range(3)]
+    for key in keys:
+        await unreachable.messages.send(SendMessage(event="debug.echo.v1", data={"key": key}))
+
+    assert await unreachable.relay.run_once() == 0
+    kept = await _rows(unreachable)
+    assert [(r.published_at, r.attempts) for r in kept] == [(None, 1)] * 3
+    assert all("Unavailable" in (r.last_error or "") for r in kept)
+    assert all(r.next_attempt_at > r.occurred_at for r in kept)  # backed off
+
+    await asyncio.sleep(0.2)  # the backoff of a first failure is one relay interval (0.1 s)
+    assert await broker_container.relay.run_once() == 3
+    assert all(r.published_at is not None for r in await _rows(broker_container))
+    async with running_consumer(broker_container, with_relay=False):
+        for key in keys:
+            assert await eventually(lambda key=key: echo_count(broker_container, key)) == 1
