@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from app.application.auth import AuthService, Principal
 from app.application.health import HealthService
@@ -13,7 +13,7 @@ from app.application.users import UserService
 from app.container import Container
 from app.domain.shared import AuthenticationError
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from POST /api/v1/auth/tokens/")
+_DESCRIPTION = "An access token from POST /api/v1/auth/tokens/"
 
 
 # Every dependency is `async def`: FastAPI runs plain `def` ones in a thread pool, and a thread
@@ -23,13 +23,31 @@ def _container(request: Request) -> Container:
     return container
 
 
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
-async def _bearer_token(credentials: Credentials) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("Missing bearer token")
-    return credentials.credentials
+    return token
+
+
+class _Token(HTTPBearer):
+    """The raw bearer token; subclassing HTTPBearer puts the scheme into OpenAPI (Authorize)."""
+
+    async def __call__(self, request: Request) -> str:  # type: ignore[override]
+        return _bearer_token(request)
+
+
+class _Caller(HTTPBearer):
+    """The caller of a protected route, resolved in one dependency: the hottest path."""
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        return await _container(request).auth.authenticate(_bearer_token(request))
+
+
+# One scheme name for both, so OpenAPI lists a single bearer scheme.
+_token = _Token(scheme_name="HTTPBearer", description=_DESCRIPTION, auto_error=False)
+_caller = _Caller(scheme_name="HTTPBearer", description=_DESCRIPTION, auto_error=False)
 
 
 async def _users(request: Request) -> UserService:
@@ -47,12 +65,5 @@ async def _health(request: Request) -> HealthService:
 Users = Annotated[UserService, Depends(_users)]
 Auth = Annotated[AuthService, Depends(_auth)]
 Health = Annotated[HealthService, Depends(_health)]
-BearerToken = Annotated[str, Depends(_bearer_token)]
-
-
-async def _principal(request: Request, credentials: Credentials) -> Principal:
-    # One flat dependency on the hot path: each nested Depends costs a resolution per request.
-    return await _container(request).auth.authenticate(await _bearer_token(credentials))
-
-
-CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+BearerToken = Annotated[str, Depends(_token)]
+CurrentPrincipal = Annotated[Principal, Depends(_caller)]
