@@ -8,9 +8,10 @@ usage() {
 Usage: scripts/bench_api.sh [--help]
 
 Serves the API the way ../shared/bench/README.md asks (PROD mode, one uvicorn worker pinned to
-CPU 0, database app_bench), starts the floor on :8001, then runs compare.sh (throughput ratio)
-and storm_p99.sh with RATE=1 against both. Needs wrk (apt-get install -y wrk); installs it when
-missing. Variables: BENCH=../shared/bench  PORT=8081  PAIRS=3  RATE=1
+CPU 0, database app_bench), starts the floor on :8001, then runs compare.sh (throughput ratio),
+compare.sh of the floor against itself once (the noise of the moment), and storm_p99.sh with
+RATE=1 against both. Needs wrk (apt-get install -y wrk); installs it when missing.
+Variables: BENCH=../shared/bench  PORT=8081  PAIRS=3  RATE=1
 TXT
 }
 [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] && { usage; exit 0; }
@@ -32,9 +33,11 @@ trap 'kill $api 2>/dev/null; "$BENCH/run_floor.sh" stop >/dev/null 2>&1 || true'
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/api/v1/debug/health/" >/dev/null && break; sleep 0.2; done
 
 "$BENCH/compare.sh" http://127.0.0.1:8001 "http://127.0.0.1:$PORT" | tee /tmp/bench-compare.txt
+PAIRS=1 "$BENCH/compare.sh" http://127.0.0.1:8001 http://127.0.0.1:8001 | tee /tmp/bench-noise.txt
 RATE=${RATE:-1} "$BENCH/storm_p99.sh" "http://127.0.0.1:$PORT" | tee /tmp/bench-storm-api.txt
 RATE=${RATE:-1} "$BENCH/storm_p99.sh" http://127.0.0.1:8001 | tee /tmp/bench-storm-floor.txt
 echo
-grep RATIO /tmp/bench-compare.txt
+echo "api/floor:   $(grep RATIO /tmp/bench-compare.txt)"
+echo "floor/floor: $(grep RATIO /tmp/bench-noise.txt)"
 echo "api:   $(grep RESULT /tmp/bench-storm-api.txt)"
 echo "floor: $(grep RESULT /tmp/bench-storm-floor.txt)"
