@@ -11,19 +11,16 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +30,7 @@ from app.config.settings import Settings
 from app.container import Container
 from app.infrastructure.messaging.rabbitmq import RabbitNames
 from app.interfaces.cli.celery_app import ServiceCelery
+from tests.celery_helpers import embedded_worker, own_redis_prefix
 from tests.conftest import require_service, settings_with
 
 READY_TIMEOUT = 30
@@ -42,17 +40,8 @@ READY_TIMEOUT = 30
 def celery_settings(settings: Settings) -> Iterator[Settings]:
     """The run's settings with a Redis key prefix (queues, results) and a name of this test."""
     run = uuid.uuid4().hex[:10]
-    changed = settings_with(
-        settings,
-        redis_key_prefix=f"{settings.redis_key_prefix}celery-{run}:",
-        project_name=f"celery-test-{run}",
-    )
-    yield changed
-    for url in (changed.celery_broker_url, changed.celery_result_backend):
-        with redis.Redis.from_url(url) as client:
-            keys = list(client.scan_iter(match=f"{changed.redis_key_prefix}*", count=500))
-            if keys:
-                client.delete(*keys)
+    with own_redis_prefix(settings, f"celery-{run}") as prefixed:
+        yield settings_with(prefixed, project_name=f"celery-test-{run}")
 
 
 @pytest.fixture
@@ -66,31 +55,6 @@ def in_process_worker(celery_settings: Settings) -> Iterator[ServiceCelery]:
     """Celery's embedded test worker (solo pool, in a thread) with the real bridge."""
     with embedded_worker(celery_settings) as app:
         yield app
-
-
-@contextmanager
-def embedded_worker(settings: Settings) -> Iterator[ServiceCelery]:
-    app = ServiceCelery(lambda: settings)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield app
-    finally:
-        # The embedded worker stops with a "terminate" that sends no shutdown signal, and the
-        # bridge must close outside the test's thread (its loop belongs to the worker thread).
-        closer = threading.Thread(target=app.bridge.close)
-        closer.start()
-        closer.join()
-
-
-@asynccontextmanager
-async def embedded_worker_beside_loop(settings: Settings) -> AsyncIterator[ServiceCelery]:
-    """The embedded worker, started and stopped without blocking the test's event loop."""
-    worker = embedded_worker(settings)
-    app = await asyncio.to_thread(worker.__enter__)
-    try:
-        yield app
-    finally:
-        await asyncio.to_thread(worker.__exit__, None, None, None)
 
 
 async def result_of(result: AsyncResult, timeout: float = 20) -> Any:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 from app.application.messages import SendMessage
 from app.config.celery import PURGE_HANDLED_MESSAGES
 from app.infrastructure.db.tables import InboxRow, OutboxRow
+from tests.celery_helpers import embedded_worker_beside_loop
 from tests.celery_worker.conftest import (
-    embedded_worker_beside_loop,
     eventually,
     process_env,
     queued_messages,

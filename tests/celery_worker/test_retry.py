@@ -9,11 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.config.celery import READ_PROFILE
-from tests.celery_worker.conftest import (
-    embedded_worker_beside_loop,
-    register_user,
-    result_of,
-)
+from tests.celery_helpers import embedded_worker_beside_loop
+from tests.celery_worker.conftest import register_user, result_of
 from tests.celery_worker.gate import TcpGate
 from tests.conftest import settings_with
 

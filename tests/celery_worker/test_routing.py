@@ -1,29 +1,24 @@
-"""Consumer → Celery: a HANDLERS_MAP entry naming a task hands the message to a worker."""
+"""Consumer → Celery: the shipped HANDLERS_MAP hands `users.registered.v1` to a worker."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
 
-from app.config.celery import DEFAULT_QUEUE, SEND_WELCOME
 from app.container import Container, build_container
 from app.infrastructure.db.tables import NotificationRow
 from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
-from app.interfaces.consumer.handlers import HANDLERS_MAP, CeleryRoute
 from app.interfaces.consumer.runner import consume
-from tests.celery_worker.conftest import (
-    embedded_worker_beside_loop,
-    eventually,
-    register_user,
-)
+from tests.celery_helpers import embedded_worker_beside_loop
+from tests.celery_worker.conftest import eventually, process_env, register_user
 from tests.celery_worker.gate import TcpGate
 from tests.conftest import settings_with
-
-ROUTED = {**HANDLERS_MAP, "users.registered.v1": CeleryRoute(SEND_WELCOME, DEFAULT_QUEUE)}
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ async def routing_container(rabbit_settings, container) -> AsyncIterator[Contain
 async def consumer_routing_to(container: Container, celery: ServiceCelery) -> AsyncIterator[None]:
     stop = asyncio.Event()
     sender = CeleryTaskSender(celery)
-    task = asyncio.create_task(consume(container, stop, handlers=ROUTED, task_sender=sender))
+    task = asyncio.create_task(consume(container, stop, task_sender=sender))
     try:
         yield
     finally:
@@ -87,6 +82,27 @@ async def test_a_routed_event_waits_in_the_queue_until_the_celery_broker_accepts
         await gate.close()
 
     assert len(welcomes) == 1
+
+
+@pytest.mark.slow
+async def test_app_consume_hands_a_sign_up_to_the_celery_worker(routing_container, rabbit_settings):
+    async with embedded_worker_beside_loop(rabbit_settings):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app.interfaces.cli",
+            "consume",
+            env=process_env(rabbit_settings, LOG_LEVEL="WARNING"),
+        )
+        try:
+            user = await register_user(routing_container)
+            welcomes = await eventually(lambda: _welcomes(routing_container), timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            exit_code = await asyncio.wait_for(process.wait(), 30)
+
+    assert exit_code == 0
+    assert [(w.user_uuid, w.payload) for w in welcomes] == [(user.uuid, {"email": user.email})]
 
 
 async def _dropped(gate: TcpGate) -> int:

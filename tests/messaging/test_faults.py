@@ -36,9 +36,14 @@ async def test_sigterm_with_messages_in_flight_loses_none(broker_container):
         "consume",
         env=process_env(broker_container.settings, LOG_LEVEL="WARNING"),
     )
-    await eventually(lambda: _at_least(broker_container, key, 50), timeout=20, interval=0.01)
-    process.send_signal(signal.SIGTERM)
-    assert await asyncio.wait_for(process.wait(), 20) == 0
+    try:
+        await eventually(lambda: _at_least(broker_container, key, 50), timeout=20, interval=0.01)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:  # a failed check must not leave a consumer running
+            process.kill()
+            await process.wait()
     stopped_at = await echo_count(broker_container, key)
     assert stopped_at < total  # it really was stopped mid-stream
 

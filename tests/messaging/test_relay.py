@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from loguru import logger
 from sqlalchemy import select
 
 from app.application.messages import SendMessage
@@ -16,7 +17,7 @@ from app.container import build_container
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.db.tables import OutboxRow
 from app.interfaces.api.app import create_app
-from tests.conftest import settings_with
+from tests.conftest import _admin, settings_with
 from tests.messaging.conftest import eventually, free_port, running_consumer
 from tests.messaging.helpers import echo_count, unique
 
@@ -81,3 +82,30 @@ async def test_the_relay_keeps_rows_while_the_broker_is_down_and_publishes_them_
     async with running_consumer(broker_container, with_relay=False):
         for key in keys:
             assert await eventually(lambda key=key: echo_count(broker_container, key)) == 1
+
+
+async def test_a_relay_round_failing_for_another_reason_does_not_end_the_loop(settings):
+    # A database without the outbox table: every round fails with a programming error, which
+    # must be logged and retried, never end the loop silently (the consumer would go on without
+    # a relay and events would wait until a restart).
+    name = f"{settings.db_name}_bare"
+    await _admin(settings, f'CREATE DATABASE "{name}"')
+    bare = build_container(settings_with(settings, db_name=name))
+    failures: list[str] = []
+    sink = logger.add(failures.append, level="ERROR", filter=lambda r: "relay" in r["message"])
+    stop = asyncio.Event()
+    loop = asyncio.create_task(bare.relay.run_forever(0.05, stop))
+    try:
+        await eventually(lambda: _at_least(failures, 3))
+        assert not loop.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, 5)
+        logger.remove(sink)
+        await bare.aclose()
+        await _admin(settings, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert 'relation "outbox" does not exist' in failures[0]
+
+
+async def _at_least(items: list[str], count: int) -> bool:
+    return len(items) >= count

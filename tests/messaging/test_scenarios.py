@@ -8,9 +8,11 @@ import httpx
 import orjson
 from sqlalchemy import func, select
 
+from app.config.celery import SEND_WELCOME
 from app.container import Container
 from app.infrastructure.db.tables import NotificationRow, OutboxRow
 from app.interfaces.api.app import create_app
+from tests.celery_helpers import FinishedTasks
 from tests.messaging.conftest import eventually, running_consumer
 from tests.messaging.helpers import (
     dead_letters,
@@ -27,7 +29,9 @@ async def _notifications(container: Container) -> int:
         return int(await session.scalar(select(func.count()).select_from(NotificationRow)) or 0)
 
 
-async def test_sign_up_reaches_the_welcome_handler_through_outbox_and_broker(broker_container):
+async def test_sign_up_reaches_the_welcome_handler_through_outbox_and_broker(
+    broker_container, celery_worker
+):
     app = create_app(broker_container)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
@@ -94,7 +98,7 @@ async def test_a_handler_that_always_fails_ends_in_the_dlq_after_the_configured_
     assert await echo_count(broker_container, hopeless) == 0
 
 
-async def test_the_same_message_id_delivered_twice_is_handled_once(broker_container):
+async def test_the_same_message_id_delivered_twice_is_handled_once(broker_container, celery_worker):
     dedup = unique("dedup")
     marker = unique("marker")
     echo_id, welcome_id = uuid.uuid4(), uuid.uuid4()
@@ -103,11 +107,19 @@ async def test_the_same_message_id_delivered_twice_is_handled_once(broker_contai
     )
     twice = [echo(dedup, message_id=echo_id), welcome] * 2
     await publish_raw(broker_container, *twice, echo(marker))
-    async with running_consumer(broker_container):
-        await eventually(lambda: echo_count(broker_container, marker))
-        await eventually(lambda: _notifications(broker_container))
+    with FinishedTasks(celery_worker) as finished:
+        async with running_consumer(broker_container):
+            await eventually(lambda: echo_count(broker_container, marker))
+            welcomes = await eventually(lambda: _both_ran(finished))
     assert await echo_count(broker_container, dedup) == 1
+    # Both deliveries reached the task; the inbox let only the first one record the welcome.
+    assert sorted(welcomes) == [("SUCCESS", False), ("SUCCESS", True)]
     assert await _notifications(broker_container) == 1
+
+
+async def _both_ran(finished: FinishedTasks) -> list[tuple[str, object]] | None:
+    welcomes = finished.of(SEND_WELCOME)
+    return welcomes if len(welcomes) >= 2 else None
 
 
 async def test_the_debug_endpoint_publishes_through_the_outbox(broker_container, client):

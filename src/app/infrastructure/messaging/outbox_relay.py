@@ -65,6 +65,8 @@ class OutboxRelay:
                     pass
             except UNAVAILABLE_ERRORS as exc:  # the database is down: try again next round
                 logger.warning("outbox relay: database unavailable: {}", exc)
+            except Exception:  # e.g. a missing table: keep the loop alive, the rows wait
+                logger.exception("outbox relay: round failed")
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 

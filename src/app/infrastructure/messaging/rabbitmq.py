@@ -22,6 +22,7 @@ from aio_pika.abc import (
     DeliveryMode,
     ExchangeType,
 )
+from aio_pika.connection import make_url
 from aio_pika.pool import Pool
 
 from app.application.ports import OutgoingMessage
@@ -89,12 +90,17 @@ class RabbitConnection:
     async def get(self) -> AbstractRobustConnection:
         async with self._lock:
             if self._connection is None or self._connection.is_closed:
-                self._connection = await aio_pika.connect_robust(
-                    self._url,
-                    timeout=self.timeout,
+                connection = aio_pika.RobustConnection(
+                    make_url(self._url),
                     reconnect_interval=RECONNECT_INTERVAL,
                     client_properties={"connection_name": self.name},  # shown by rabbitmqctl
                 )
+                try:
+                    await connection.connect(timeout=self.timeout)
+                except BaseException:
+                    await connection.close()  # else its reconnect machinery outlives the failure
+                    raise
+                self._connection = connection
         return self._connection
 
     async def aclose(self) -> None:

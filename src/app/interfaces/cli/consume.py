@@ -11,6 +11,7 @@ from loguru import logger
 from app.config.settings import Settings, load_settings
 from app.container import build_container
 from app.infrastructure.logging import configure_logging
+from app.interfaces.cli.celery_app import CeleryTaskSender, celery_app
 from app.interfaces.consumer.dispatch import ConfigurationError
 from app.interfaces.consumer.runner import consume
 
@@ -30,7 +31,8 @@ async def _main(settings: Settings, with_relay: bool) -> None:
     container = build_container(settings)
     stop = stop_on_signals()
     try:
-        await consume(container, stop, with_relay=with_relay)
+        sender = CeleryTaskSender(celery_app)
+        await consume(container, stop, task_sender=sender, with_relay=with_relay)
     finally:
         await container.aclose()
     logger.info("consumer exited")

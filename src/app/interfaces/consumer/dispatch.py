@@ -84,6 +84,8 @@ class Dispatcher:
     ) -> None:
         if isinstance(entry, CeleryRoute):
             assert self._task_sender is not None  # checked at construction
+            if entry.data is not None:
+                entry.data.validate_python(data)
             await self._task_sender.send(entry, data, message)
         else:
             await entry(self._container, data, message)

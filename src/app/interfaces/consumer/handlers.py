@@ -1,12 +1,16 @@
-"""HANDLERS_MAP: what each event means to this service. Copy a handler to add one.
+"""HANDLERS_MAP: what each event means to this service. Copy an entry to add one.
 
-A handler is `async def handler(container, data, message) -> None`. It validates `data` with a
-TypeAdapter (a failure dead-letters the message as `invalid-data`), then calls one use case.
-A handler that writes to the database claims `message.id` in the inbox inside the same unit of
-work as its writes (see NotificationService.record_welcome), so a redelivery does nothing.
-Raise to fail the attempt: the consumer retries with backoff, then dead-letters.
-Instead of a handler, an event may name a Celery task (`CeleryRoute`): the consumer sends the
-message there and acks once the task is queued.
+An entry is one of two kinds:
+
+- an async handler, `async def handler(container, data, message) -> None`, run in the consumer
+  (`debug.echo.v1`). It validates `data` with a TypeAdapter (a failure dead-letters the message
+  as `invalid-data`), then calls one use case; one that writes to the database claims
+  `message.id` in the inbox in the same unit of work as its writes, so a redelivery does
+  nothing. Raise to fail the attempt: the consumer retries with backoff, then dead-letters.
+- a `CeleryRoute(task_name, queue)` (`users.registered.v1`): the consumer queues the message
+  for that Celery task and acks once the Celery broker accepted it; its `data` adapter checks
+  the payload first (a failure dead-letters it as `invalid-data`), then the task runs the use
+  case in a worker. The consumer needs a TaskSender for it (`app consume` passes one).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pydantic import Field, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from app.application.echo import Echo
-from app.application.notifications import RecordWelcome
+from app.config.celery import DEFAULT_QUEUE, SEND_WELCOME
 from app.container import Container
 
 
@@ -38,10 +42,15 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class CeleryRoute:
-    """Hand the message to a Celery task on a queue instead of handling it here."""
+    """Hand the message to a Celery task on a queue instead of handling it here.
+
+    `data` checks the payload before it is queued, so bad data is dead-lettered as
+    `invalid-data` here, where the message can still be kept, not lost in a failed task.
+    """
 
     task_name: str
     queue: str
+    data: TypeAdapter[Any] | None = None
 
 
 Handler = Callable[[Container, Mapping[str, Any], Message], Awaitable[None]]
@@ -60,7 +69,6 @@ class UserRegisteredData:
 
 
 _ECHO = TypeAdapter(EchoData)
-_USER_REGISTERED = TypeAdapter(UserRegisteredData)
 
 
 async def echo(container: Container, data: Mapping[str, Any], message: Message) -> None:
@@ -76,15 +84,9 @@ async def echo(container: Container, data: Mapping[str, Any], message: Message) 
     )
 
 
-async def welcome(container: Container, data: Mapping[str, Any], message: Message) -> None:
-    """`users.registered.v1`: record the new user's welcome notification."""
-    payload = _USER_REGISTERED.validate_python(data)
-    await container.notifications.record_welcome(
-        RecordWelcome(user_id=payload.user_uuid, email=payload.email, message_id=message.id)
-    )
-
-
 HANDLERS_MAP: Mapping[str, Handler | CeleryRoute] = {
     "debug.echo.v1": echo,
-    "users.registered.v1": welcome,
+    "users.registered.v1": CeleryRoute(
+        SEND_WELCOME, DEFAULT_QUEUE, data=TypeAdapter(UserRegisteredData)
+    ),
 }
