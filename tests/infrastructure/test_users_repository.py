@@ -6,10 +6,13 @@ from sqlalchemy import func, select
 
 from app.application.context import correlation_id
 from app.application.users import RegisterUser
+from app.container import build_container
 from app.domain.users.errors import EmailAlreadyTaken
 from app.domain.users.user import User
 from app.domain.users.values import Email, Phone
 from app.infrastructure.db.tables import OutboxRow, UserRow
+from app.infrastructure.errors import UNAVAILABLE_ERRORS
+from tests.conftest import _admin, settings_with
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -133,3 +136,25 @@ async def test_inbox_claims_a_message_id_once(container):
         await uow.commit()
     async with container.uow() as uow:
         assert not await uow.inbox.claim(message_id)
+
+
+async def test_a_profile_read_on_a_connection_the_server_killed_is_unavailable_then_recovers(
+    settings, container
+):
+    view = await container.users.register(
+        RegisterUser(email="kill@example.com", password="long-password-1")
+    )
+    # Its own engine, so killing its one pooled connection touches no other test.
+    own = build_container(settings_with(settings, connections_pool_min_size=1))
+    try:
+        assert (await own.users.me(view.uuid)).email == "kill@example.com"
+        async with own.engine.connect() as conn:
+            pid = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+        await _admin(settings, f"SELECT pg_terminate_backend({pid})")
+
+        with pytest.raises(UNAVAILABLE_ERRORS):
+            await own.users.me(view.uuid)
+        # The dead connection was dropped, not returned: the next read gets a new one.
+        assert (await own.users.me(view.uuid)).email == "kill@example.com"
+    finally:
+        await own.aclose()

@@ -14,6 +14,8 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     DependencyUnavailable,
     OSError,  # refused or reset connections, including asyncio's TimeoutError
     asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server shuts down or kills the session
+    asyncpg.exceptions.InternalClientError,  # e.g. a kill notice read mid-query: a broken link
     asyncpg.InterfaceError,
     OperationalError,
     InterfaceError,
