@@ -20,7 +20,7 @@ Usage: local_run.sh [--run_api] [--run_grpc] [--run_consume] [--run_celery] [--r
                  started by local_prepare.sh
 
 Every run first installs (uv with pip, .venv from requirements/dev.txt, the project) when
-.venv is missing or requirements/dev.txt or pyproject.toml changed since the last install,
+.venv is missing or requirements/dev.txt changed since the last install (--install always does),
 copies .env.example to .env when LAUNCH_MODE is LOCAL (the default) and .env is missing,
 checks the services and creates the database (local_prepare.sh), and migrates once.
 One process runs in the foreground (ARGS go to it); several run in the background with
@@ -49,8 +49,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-INSTALLED=.venv/.installed-from  # a digest of the files the last install followed
-lock_digest() { cat requirements/dev.txt pyproject.toml | cksum; }
+# A digest of the lock the last install followed. The project is installed editable, so code
+# changes need no install; a new console script in pyproject.toml needs `--install`.
+INSTALLED=.venv/.installed-from
+lock_digest() { cksum <requirements/dev.txt; }
 
 install() {
   command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -19,7 +21,7 @@ from app.infrastructure.db.tables import OutboxRow
 from app.interfaces.api.app import create_app
 from tests.conftest import _admin, settings_with
 from tests.messaging.conftest import eventually, free_port, running_consumer
-from tests.messaging.helpers import echo_count, unique
+from tests.messaging.helpers import echo_count, process_env, unique
 
 
 @pytest.fixture
@@ -109,3 +111,33 @@ async def test_a_relay_round_failing_for_another_reason_does_not_end_the_loop(se
 
 async def _at_least(items: list[str], count: int) -> bool:
     return len(items) >= count
+
+
+@pytest.mark.slow
+async def test_app_relay_alone_publishes_pending_rows_and_stops_on_sigterm(broker_container):
+    key = unique("relay_alone")
+    await broker_container.messages.send(SendMessage(event="debug.echo.v1", data={"key": key}))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.interfaces.cli",
+        "relay",
+        env=process_env(broker_container.settings, LOG_LEVEL="WARNING"),
+    )
+    try:
+        await eventually(lambda: _all_published(broker_container), timeout=30)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    # It really reached the broker: a consumer now handles it.
+    async with running_consumer(broker_container):
+        await eventually(lambda: echo_count(broker_container, key))
+    assert await echo_count(broker_container, key) == 1
+
+
+async def _all_published(container) -> bool:
+    rows = await _rows(container)
+    return bool(rows) and all(row.published_at is not None for row in rows)

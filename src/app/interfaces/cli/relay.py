@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.config.settings import load_settings
+from app.config.settings import Settings, load_settings
 from app.container import build_container
 from app.infrastructure.logging import configure_logging
 from app.interfaces.cli.consume import stop_on_signals
@@ -13,12 +13,11 @@ from app.interfaces.cli.consume import stop_on_signals
 def run_relay() -> int:
     settings = load_settings()
     configure_logging(settings)
-    asyncio.run(_main())
+    asyncio.run(_main(settings))
     return 0
 
 
-async def _main() -> None:
-    settings = load_settings()
+async def _main(settings: Settings) -> None:
     container = build_container(settings)
     stop = stop_on_signals()
     try:
