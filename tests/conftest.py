@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
+import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import text
 
 from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
+from app.infrastructure.messaging.rabbitmq import RabbitNames
 from app.interfaces.api.app import create_app
 from app.interfaces.cli.migrate import alembic_config
 
@@ -80,6 +82,18 @@ async def _admin(settings: Settings, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def delete_rabbit_entities(settings: Settings) -> None:
+    """Remove the exchanges and queues a test's settings name (they are unique per test)."""
+    names = RabbitNames(settings.default_exchanger, settings.default_queue)
+    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
+            await channel.queue_delete(queue)
+        for exchange in (names.exchange, names.dead_letter_exchange):
+            await channel.exchange_delete(exchange)
 
 
 @pytest.fixture(scope="session")

