@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 
+import aio_pika
 import pytest
 from sqlalchemy import func, select
 
@@ -87,3 +88,23 @@ async def _relay_failed(container) -> bool:
 
 async def _at_least(container, key: str, count: int) -> bool:
     return await echo_count(container, key) >= count
+
+
+@pytest.mark.parametrize(
+    "broker_settings", [MessageBroker.RABBITMQ], indirect=True, ids=["rabbitmq"]
+)
+async def test_a_queue_deleted_under_the_consumer_is_declared_again_and_consumed(broker_container):
+    # The broker cancels the consumer (basic.cancel); the robust channel re-declares the queue
+    # with its binding and consumes again, without a restart of the process.
+    key = unique("deleted_queue")
+    settings = broker_container.settings
+    async with running_consumer(broker_container):
+        await _send(broker_container, key, 1)
+        await eventually(lambda: _at_least(broker_container, key, 1))
+        connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(settings.default_queue)
+        await _send(broker_container, key, 5)
+        await eventually(lambda: _at_least(broker_container, key, 6), timeout=30)
+    assert await echo_count(broker_container, key) == 6

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import aio_pika
 import httpx
 import pytest
 from loguru import logger
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from app.application.messages import SendMessage
 from app.application.ports import OutgoingMessage
+from app.config.settings import MessageBroker
 from app.container import build_container
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.db.tables import OutboxRow
@@ -141,3 +143,22 @@ async def test_app_relay_alone_publishes_pending_rows_and_stops_on_sigterm(broke
 async def _all_published(container) -> bool:
     rows = await _rows(container)
     return bool(rows) and all(row.published_at is not None for row in rows)
+
+
+@pytest.mark.parametrize(
+    "broker_settings", [MessageBroker.RABBITMQ], indirect=True, ids=["rabbitmq"]
+)
+async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(broker_container):
+    # With its queue gone, RabbitMQ confirms the message and returns it: that must count as a
+    # failed publication, or the relay would mark the row sent and the event would be lost.
+    settings = broker_container.settings
+    await broker_container.publisher.check()  # declares the topology
+    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
+    async with connection:
+        await (await connection.channel()).queue_delete(settings.default_queue)
+    await broker_container.messages.send(SendMessage(event="debug.echo.v1", data={"key": "x"}))
+
+    assert await broker_container.relay.run_once() == 0
+    [row] = await _rows(broker_container)
+    assert (row.published_at, row.attempts) == (None, 1)
+    assert "NO_ROUTE" in row.last_error

@@ -173,7 +173,9 @@ class RabbitPublisher:
 
     async def _new_channel(self) -> AbstractChannel:
         connection = await self.connection.get()
-        channel = await connection.channel(publisher_confirms=True)
+        # An unroutable message (its queue deleted, or not declared yet) is confirmed too, and
+        # the broker returns it: without raising on the return it would be lost silently.
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         if not self._declared:
             await declare_topology(channel, self.names)
             self._declared = True
