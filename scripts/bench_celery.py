@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import redis
 from alembic import command
 from celery import Celery
 
@@ -180,12 +181,22 @@ def main() -> int:
         )
     finally:
         asyncio.run(_admin(settings, f'DROP DATABASE IF EXISTS "{settings.db_name}" WITH (FORCE)'))
+        _delete_redis_keys(settings)
     print(f"\n{args.tasks} tasks per measurement, median of {args.rounds}; one worker, -c 2\n")
     print("| task | app (bridge) tasks/s | plain Celery tasks/s | app / plain |")
     print("| --- | ---: | ---: | ---: |")
     for label, rate in ours.items():
         print(f"| {label} | {rate:.0f} | {plain[label]:.0f} | {rate / plain[label]:.2f} |")
     return 0
+
+
+def _delete_redis_keys(settings: Settings) -> None:
+    """The run's queues, bindings and results (thousands of them) go with the run."""
+    for url in {settings.celery_broker_url, settings.celery_result_backend}:
+        with redis.Redis.from_url(url) as client:
+            keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-import redis
 from celery import Celery, signals
 from celery.contrib.testing.worker import start_worker
 
 from app.config.settings import Settings
 from app.interfaces.cli.celery_app import ServiceCelery
-from tests.conftest import settings_with
+from tests.conftest import delete_redis_keys, settings_with
 
 
 @contextmanager
@@ -30,11 +29,7 @@ def own_redis_prefix(settings: Settings, tag: str) -> Iterator[Settings]:
     """
     changed = settings_with(settings, redis_key_prefix=f"{settings.redis_key_prefix}{tag}:")
     yield changed
-    for url in {changed.redis_url, changed.celery_broker_url, changed.celery_result_backend}:
-        with redis.Redis.from_url(url) as client:
-            keys = list(client.scan_iter(match=f"{changed.redis_key_prefix}*", count=500))
-            if keys:
-                client.delete(*keys)
+    delete_redis_keys(changed)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
+import redis
 from alembic import command
 from sqlalchemy import text
 
@@ -64,6 +65,11 @@ def base_settings(worker_id: str) -> Iterator[Settings]:
             patch.setenv(key, os.environ.get(f"TEST_{key}", value))
         patch.setenv("DB_NAME", f"app_test_{run}")
         patch.setenv("REDIS_KEY_PREFIX", f"test:{run}:")
+        # Broker names of this run only: nothing shared with a local service or another run.
+        patch.setenv("DEFAULT_EXCHANGER", f"test.{run}.exchange")
+        patch.setenv("DEFAULT_QUEUE", f"test.{run}.queue")
+        patch.setenv("DEFAULT_TOPIC", f"test.{run}.topic")
+        patch.setenv("CONSUMER_GROUP", f"test.{run}.group")
         settings = load_settings()
         require_service("PostgreSQL", settings.db_host, settings.db_port)
         require_service("Redis", "127.0.0.1", 6379)
@@ -96,6 +102,15 @@ async def delete_rabbit_entities(settings: Settings) -> None:
             await channel.exchange_delete(exchange)
 
 
+def delete_redis_keys(settings: Settings) -> None:
+    """Remove every key under the settings' prefix, in the service's and Celery's databases."""
+    for url in {settings.redis_url, settings.celery_broker_url, settings.celery_result_backend}:
+        with redis.Redis.from_url(url) as client:
+            keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+
+
 @pytest.fixture(scope="session")
 def settings(base_settings: Settings) -> Iterator[Settings]:
     """Settings of a database made for this run and migrated to head; dropped at the end."""
@@ -105,6 +120,8 @@ def settings(base_settings: Settings) -> Iterator[Settings]:
     asyncio.run(
         _admin(base_settings, f'DROP DATABASE IF EXISTS "{base_settings.db_name}" WITH (FORCE)')
     )
+    delete_redis_keys(base_settings)
+    asyncio.run(delete_rabbit_entities(base_settings))
 
 
 @pytest.fixture(scope="session")

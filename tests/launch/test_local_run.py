@@ -22,14 +22,19 @@ import aio_pika
 import grpc
 import httpx
 import pytest
-import redis
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.config.celery import PING
 from app.config.settings import MessageBroker, Settings
 from app.interfaces.cli.celery_app import ServiceCelery
-from tests.conftest import _admin, delete_rabbit_entities, require_service, settings_with
+from tests.conftest import (
+    _admin,
+    delete_rabbit_entities,
+    delete_redis_keys,
+    require_service,
+    settings_with,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Four processes importing the app at once need ~25 s on 2 CPUs: this ceiling is for failures.
@@ -108,14 +113,6 @@ class Launch:
         raise AssertionError(f"{what}: not within {READY_TIMEOUT}s\n{logs}")
 
 
-def _delete_redis_keys(settings: Settings) -> None:
-    for url in {settings.redis_url, settings.celery_broker_url, settings.celery_result_backend}:
-        with redis.Redis.from_url(url) as client:
-            keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=500))
-            if keys:
-                client.delete(*keys)
-
-
 def _isolated(base: Settings, tag: str, **changes: object) -> Settings:
     return settings_with(
         base,
@@ -150,7 +147,7 @@ def launch(base_settings: Settings, tmp_path: Path) -> Iterator[Launch]:
             asyncio.run(
                 _admin(settings, f'DROP DATABASE IF EXISTS "{settings.db_name}" WITH (FORCE)')
             )
-            _delete_redis_keys(settings)
+            delete_redis_keys(settings)
             asyncio.run(delete_rabbit_entities(settings))
 
 
