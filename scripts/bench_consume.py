@@ -35,7 +35,7 @@ from app.container import Container, build_container
 from app.infrastructure.logging import configure_logging
 from app.infrastructure.messaging.kafka import KafkaPublisher
 from app.infrastructure.messaging.kafka_consumer import LANE_DEPTH
-from app.infrastructure.messaging.rabbitmq import RabbitPublisher
+from app.infrastructure.messaging.rabbitmq import RabbitPublisher, delete_topology
 from app.interfaces.consumer.handlers import Message
 from app.interfaces.consumer.runner import consume
 
@@ -150,14 +150,9 @@ async def measure(
 async def cleanup(container: Container) -> None:
     publisher = container.publisher
     if isinstance(publisher, RabbitPublisher):
-        names = publisher.names
         connection = await aio_pika.connect(container.settings.message_broker_url)
         async with connection:
-            channel = await connection.channel()
-            for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
-                await channel.queue_delete(queue)
-            for exchange in (names.exchange, names.dead_letter_exchange):
-                await channel.exchange_delete(exchange)
+            await delete_topology(await connection.channel(), publisher.names)
     else:
         assert isinstance(publisher, KafkaPublisher)
 

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
-from app.infrastructure.messaging.rabbitmq import RabbitNames
+from app.infrastructure.messaging.rabbitmq import RabbitNames, delete_topology
 from app.interfaces.api.app import create_app
 from app.interfaces.cli.migrate import alembic_config
 
@@ -95,11 +95,7 @@ async def delete_rabbit_entities(settings: Settings) -> None:
     names = RabbitNames(settings.default_exchanger, settings.default_queue)
     connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
     async with connection:
-        channel = await connection.channel()
-        for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
-            await channel.queue_delete(queue)
-        for exchange in (names.exchange, names.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+        await delete_topology(await connection.channel(), names)
 
 
 def delete_redis_keys(settings: Settings) -> None:

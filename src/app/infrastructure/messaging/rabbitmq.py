@@ -79,6 +79,14 @@ async def declare_topology(channel: AbstractChannel, names: RabbitNames) -> Abst
     return queue
 
 
+async def delete_topology(channel: AbstractChannel, names: RabbitNames) -> None:
+    """Delete what declare_topology declares (for throwaway names: tests, benchmarks)."""
+    for queue in (names.queue, names.dead_letter_queue, names.retry_queue):
+        await channel.queue_delete(queue)
+    for exchange in (names.exchange, names.dead_letter_exchange):
+        await channel.exchange_delete(exchange)
+
+
 class RabbitConnection:
     """The process's robust connection, opened on first use; it reconnects by itself."""
 
