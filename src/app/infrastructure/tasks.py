@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 from uuid import UUID
 
 from celery import Celery
+from pydantic import Field, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from app.application.notifications import NotificationService, RecordWelcome
 from app.application.users import UserService
@@ -89,13 +92,30 @@ async def _pong(services: Services) -> str:
     return "pong"
 
 
+@pydantic_dataclass(frozen=True)
+class UserRegisteredData:
+    """The data of `users.registered.v1`: checked here and by the consumer before queuing."""
+
+    user_uuid: UUID
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+
+
+USER_REGISTERED = TypeAdapter(UserRegisteredData)
+
+
 def _welcome(data: Mapping[str, Any], message_id: str | None) -> RecordWelcome:
-    email = data.get("email")
-    if not isinstance(email, str) or not email:
-        raise ValidationError("email: required string", errors=[("email", "required string")])
+    try:
+        payload = USER_REGISTERED.validate_python(data)
+    except PydanticValidationError as exc:
+        errors = [
+            (".".join(str(part) for part in error["loc"]), error["msg"])
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        detail = "; ".join(f"{field}: {problem}" for field, problem in errors)
+        raise ValidationError(detail, errors=errors) from None
     return RecordWelcome(
-        user_id=_uuid("user_uuid", data.get("user_uuid")),
-        email=email,
+        user_id=payload.user_uuid,
+        email=payload.email,
         message_id=_uuid("message_id", message_id) if message_id else None,
     )
 

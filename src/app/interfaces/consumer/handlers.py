@@ -27,6 +27,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from app.application.echo import Echo
 from app.config.celery import DEFAULT_QUEUE, SEND_WELCOME
 from app.container import Container
+from app.infrastructure.tasks import USER_REGISTERED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,12 +63,6 @@ class EchoData:
     fail_times: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
-@pydantic_dataclass(frozen=True)
-class UserRegisteredData:
-    user_uuid: UUID
-    email: Annotated[str, Field(min_length=3, max_length=254)]
-
-
 _ECHO = TypeAdapter(EchoData)
 
 
@@ -86,7 +81,5 @@ async def echo(container: Container, data: Mapping[str, Any], message: Message) 
 
 HANDLERS_MAP: Mapping[str, Handler | CeleryRoute] = {
     "debug.echo.v1": echo,
-    "users.registered.v1": CeleryRoute(
-        SEND_WELCOME, DEFAULT_QUEUE, data=TypeAdapter(UserRegisteredData)
-    ),
+    "users.registered.v1": CeleryRoute(SEND_WELCOME, DEFAULT_QUEUE, data=USER_REGISTERED),
 }
