@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from contextlib import asynccontextmanager
+from dataclasses import fields, replace
 
 import aio_pika
 import asyncpg
@@ -43,6 +45,37 @@ _HOW_TO_START = {
     "RabbitMQ": "rabbitmq-server -detached",
 }
 TABLES = ("users", "outbox", "inbox", "notifications")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that makes a child process load exactly these settings."""
+    env = dict(os.environ)
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        env[field.name.upper()] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return env | extra
+
+
+@asynccontextmanager
+async def app_process(
+    settings: Settings, *args: str, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m app.interfaces.cli ARGS` on these settings; killed if still running at exit."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.interfaces.cli", *args, env=process_env(settings, **env)
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:  # a failed check must not leave the process behind
+            process.kill()
+            await process.wait()
 
 
 def require_service(name: str, host: str, port: int) -> None:

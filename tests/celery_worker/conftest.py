@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from app.config.settings import Settings
 from app.container import Container
 from app.interfaces.cli.celery_app import ServiceCelery
 from tests.celery_helpers import embedded_worker, own_redis_prefix
-from tests.conftest import delete_rabbit_entities, require_service, settings_with
+from tests.conftest import delete_rabbit_entities, process_env, require_service, settings_with
 
 READY_TIMEOUT = 30
 
@@ -70,15 +69,6 @@ async def connections_of(engine: AsyncEngine, application_name: str) -> int:
     query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
     async with engine.connect() as conn:
         return int((await conn.execute(query, {"name": application_name})).scalar_one())
-
-
-def process_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment that makes a process load exactly these settings."""
-    env = dict(os.environ)
-    for field in fields(settings):
-        value = getattr(settings, field.name)
-        env[field.name.upper()] = ",".join(value) if isinstance(value, tuple) else str(value)
-    return env | extra
 
 
 class WorkerProcess:

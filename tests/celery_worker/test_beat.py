@@ -14,10 +14,10 @@ from app.infrastructure.db.tables import InboxRow, OutboxRow
 from tests.celery_helpers import embedded_worker_beside_loop
 from tests.celery_worker.conftest import (
     eventually,
-    process_env,
     queued_messages,
     result_of,
 )
+from tests.conftest import process_env
 
 
 async def _published(container, message_id) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,9 +15,9 @@ from app.infrastructure.db.tables import NotificationRow
 from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
 from app.interfaces.consumer.runner import consume
 from tests.celery_helpers import embedded_worker_beside_loop
-from tests.celery_worker.conftest import eventually, process_env, register_user
+from tests.celery_worker.conftest import eventually, register_user
 from tests.celery_worker.gate import TcpGate
-from tests.conftest import settings_with
+from tests.conftest import app_process, settings_with
 
 
 @pytest.fixture
@@ -86,20 +85,14 @@ async def test_a_routed_event_waits_in_the_queue_until_the_celery_broker_accepts
 
 @pytest.mark.slow
 async def test_app_consume_hands_a_sign_up_to_the_celery_worker(routing_container, rabbit_settings):
-    async with embedded_worker_beside_loop(rabbit_settings):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "app.interfaces.cli",
-            "consume",
-            env=process_env(rabbit_settings, LOG_LEVEL="WARNING"),
-        )
-        try:
-            user = await register_user(routing_container)
-            welcomes = await eventually(lambda: _welcomes(routing_container), timeout=30)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            exit_code = await asyncio.wait_for(process.wait(), 30)
+    async with (
+        embedded_worker_beside_loop(rabbit_settings),
+        app_process(rabbit_settings, "consume", LOG_LEVEL="WARNING") as process,
+    ):
+        user = await register_user(routing_container)
+        welcomes = await eventually(lambda: _welcomes(routing_container), timeout=30)
+        process.send_signal(signal.SIGTERM)
+        exit_code = await asyncio.wait_for(process.wait(), 30)
 
     assert exit_code == 0
     assert [(w.user_uuid, w.payload) for w in welcomes] == [(user.uuid, {"email": user.email})]

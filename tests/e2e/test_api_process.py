@@ -1,29 +1,14 @@
 """The real `app api` process, as the README starts it, over a real socket."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from dataclasses import fields
 
 import httpx
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_env(settings, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for field in fields(settings):
-        value = getattr(settings, field.name)
-        env[field.name.upper()] = ",".join(value) if isinstance(value, tuple) else str(value)
-    env.update(extra)
-    return env
+from tests.conftest import free_port, process_env
 
 
 @pytest.fixture

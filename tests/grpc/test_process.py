@@ -16,7 +16,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.interfaces.grpc import client
 from app.interfaces.grpc.server import serve
-from tests.e2e.test_api_process import free_port, process_env
+from tests.conftest import free_port, process_env
 from tests.grpc.conftest import PASSWORD, unique_email
 
 

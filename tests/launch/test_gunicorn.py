@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_api_process import free_port, process_env
+from tests.conftest import free_port, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "src/app/interfaces/cli/gunicorn_config.py"

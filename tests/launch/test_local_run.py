@@ -32,6 +32,7 @@ from tests.conftest import (
     _admin,
     delete_rabbit_entities,
     delete_redis_keys,
+    free_port,
     require_service,
     settings_with,
 )
@@ -41,12 +42,6 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0
 PROCESSES = ("api", "grpc", "consume", "worker")
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def alive(pid: int) -> bool:

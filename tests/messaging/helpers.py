@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
-from dataclasses import fields
 from typing import Any
 
 import aio_pika
@@ -101,13 +99,11 @@ async def _pause() -> None:
     await asyncio.sleep(0.05)
 
 
-def process_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment that makes a child process read exactly these settings."""
-    env = dict(os.environ)
-    for field in fields(settings):
-        value = getattr(settings, field.name)
-        env[field.name.upper()] = ",".join(value) if isinstance(value, tuple) else str(value)
-    return env | extra
+async def delete_main_queue(settings: Settings) -> None:
+    """Delete DEFAULT_QUEUE behind the service's back, as an operator's mistake would."""
+    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
+    async with connection:
+        await (await connection.channel()).queue_delete(settings.default_queue)
 
 
 async def close_rabbit_connections(name: str) -> int:

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 
-import aio_pika
 import pytest
 from sqlalchemy import func, select
 
 from app.application.messages import SendMessage
 from app.config.settings import MessageBroker
 from app.infrastructure.db.tables import OutboxRow
+from tests.conftest import app_process
 from tests.messaging.conftest import eventually, running_consumer
 from tests.messaging.helpers import (
     close_rabbit_connections,
     dead_letters,
+    delete_main_queue,
     echo,
     echo_count,
-    process_env,
     publish_raw,
     unique,
 )
@@ -30,21 +29,10 @@ pytestmark = pytest.mark.slow
 async def test_sigterm_with_messages_in_flight_loses_none(broker_container):
     key, total = unique("sigterm"), 1500
     await publish_raw(broker_container, *(echo(key) for _ in range(total)))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.interfaces.cli",
-        "consume",
-        env=process_env(broker_container.settings, LOG_LEVEL="WARNING"),
-    )
-    try:
+    async with app_process(broker_container.settings, "consume", LOG_LEVEL="WARNING") as process:
         await eventually(lambda: _at_least(broker_container, key, 50), timeout=20, interval=0.01)
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 20) == 0
-    finally:
-        if process.returncode is None:  # a failed check must not leave a consumer running
-            process.kill()
-            await process.wait()
     stopped_at = await echo_count(broker_container, key)
     assert stopped_at < total  # it really was stopped mid-stream
 
@@ -97,14 +85,10 @@ async def test_a_queue_deleted_under_the_consumer_is_declared_again_and_consumed
     # The broker cancels the consumer (basic.cancel); the robust channel re-declares the queue
     # with its binding and consumes again, without a restart of the process.
     key = unique("deleted_queue")
-    settings = broker_container.settings
     async with running_consumer(broker_container):
         await _send(broker_container, key, 1)
         await eventually(lambda: _at_least(broker_container, key, 1))
-        connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(settings.default_queue)
+        await delete_main_queue(broker_container.settings)
         await _send(broker_container, key, 5)
         await eventually(lambda: _at_least(broker_container, key, 6), timeout=30)
     assert await echo_count(broker_container, key) == 6

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from datetime import UTC, datetime
 
-import aio_pika
 import httpx
 import pytest
 from loguru import logger
@@ -21,9 +19,9 @@ from app.container import build_container
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.db.tables import OutboxRow
 from app.interfaces.api.app import create_app
-from tests.conftest import _admin, settings_with
-from tests.messaging.conftest import eventually, free_port, running_consumer
-from tests.messaging.helpers import echo_count, process_env, unique
+from tests.conftest import _admin, app_process, free_port, settings_with
+from tests.messaging.conftest import eventually, running_consumer
+from tests.messaging.helpers import delete_main_queue, echo_count, unique
 
 
 @pytest.fixture
@@ -120,21 +118,10 @@ async def _at_least(items: list[str], count: int) -> bool:
 async def test_app_relay_alone_publishes_pending_rows_and_stops_on_sigterm(broker_container):
     key = unique("relay_alone")
     await broker_container.messages.send(SendMessage(event="debug.echo.v1", data={"key": key}))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.interfaces.cli",
-        "relay",
-        env=process_env(broker_container.settings, LOG_LEVEL="WARNING"),
-    )
-    try:
+    async with app_process(broker_container.settings, "relay", LOG_LEVEL="WARNING") as process:
         await eventually(lambda: _all_published(broker_container), timeout=30)
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 20) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     # It really reached the broker: a consumer now handles it.
     async with running_consumer(broker_container):
         await eventually(lambda: echo_count(broker_container, key))
@@ -154,9 +141,7 @@ async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(broker_conta
     # failed publication, or the relay would mark the row sent and the event would be lost.
     settings = broker_container.settings
     await broker_container.publisher.check()  # declares the topology
-    connection = await aio_pika.connect(settings.message_broker_url, timeout=5)
-    async with connection:
-        await (await connection.channel()).queue_delete(settings.default_queue)
+    await delete_main_queue(settings)
     await broker_container.messages.send(SendMessage(event="debug.echo.v1", data={"key": "x"}))
 
     assert await broker_container.relay.run_once() == 0

@@ -29,7 +29,7 @@ async def _notifications(container: Container) -> int:
         return int(await session.scalar(select(func.count()).select_from(NotificationRow)) or 0)
 
 
-async def test_sign_up_reaches_the_welcome_handler_through_outbox_and_broker(
+async def test_sign_up_reaches_the_welcome_task_through_outbox_broker_and_celery(
     broker_container, celery_worker
 ):
     app = create_app(broker_container)
