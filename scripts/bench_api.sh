@@ -20,8 +20,12 @@ BENCH=${BENCH:-../shared/bench} PORT=${PORT:-8081}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 [ -d "$BENCH/.venv-floor" ] || { "$BENCH/pg_up.sh"; "$BENCH/setup_floor.sh"; }
 
+# PROD refuses a committed key, an empty database password and guest:guest: the local
+# PostgreSQL does not check the password (trust) and the benchmark publishes nothing.
 export LAUNCH_MODE=PROD DEBUG=false LOG_LEVEL=WARNING LOG_JSON=true DB_NAME=app_bench \
-  SECRET_KEY=bench-secret-key-0123456789abcdef0123456789 SIGN_IN_ATTEMPTS_PER_MINUTE=100000
+  SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+  DB_PASSWORD=unchecked-by-trust-authentication MESSAGE_BROKER_URL=amqp://bench:unused@127.0.0.1:5672/ \
+  SIGN_IN_ATTEMPTS_PER_MINUTE=100000
 psql -h 127.0.0.1 -U postgres -qAtc "SELECT 1 FROM pg_database WHERE datname='app_bench'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE app_bench"
 .venv/bin/app migrate >/dev/null 2>&1
@@ -30,7 +34,7 @@ taskset -c 0 .venv/bin/app api --port "$PORT" --workers 1 >/tmp/bench-api.log 2>
 api=$!
 trap 'kill $api 2>/dev/null; "$BENCH/run_floor.sh" stop >/dev/null 2>&1 || true' EXIT
 "$BENCH/run_floor.sh" start
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/api/v1/debug/health/" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 50); do curl -so /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done
 
 "$BENCH/compare.sh" http://127.0.0.1:8001 "http://127.0.0.1:$PORT" | tee /tmp/bench-compare.txt
 PAIRS=1 "$BENCH/compare.sh" http://127.0.0.1:8001 http://127.0.0.1:8001 | tee /tmp/bench-noise.txt

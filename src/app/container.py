@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.application.auth import AuthService, TokenLifetimes
+from app.application.auth import AttemptLimits, AuthService, TokenLifetimes
 from app.application.echo import EchoService
 from app.application.health import HealthService
 from app.application.messages import MessageService
 from app.application.notifications import NotificationService
-from app.application.ports import EventPublisher, UnitOfWork
+from app.application.ports import (
+    Broker,
+    Clock,
+    EventPublisher,
+    PasswordHasher,
+    ProfileReader,
+    SessionStore,
+    UnitOfWork,
+)
 from app.application.users import UserService
 from app.config.settings import Settings
 from app.infrastructure.clock import SystemClock
@@ -25,17 +33,18 @@ from app.infrastructure.db.users import SqlProfileReader
 from app.infrastructure.messaging import build_publisher
 from app.infrastructure.messaging.echo_counter import RedisEchoCounter
 from app.infrastructure.messaging.outbox_relay import OutboxRelay
+from app.infrastructure.proxies import TrustedProxies
 from app.infrastructure.redis import RedisAttemptLimiter, RedisProbe, RedisSessionStore
 from app.infrastructure.security import BcryptHasher, JoseTokenCodec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Container:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
-    hasher: BcryptHasher
+    hasher: PasswordHasher
     users: UserService
     auth: AuthService
     health: HealthService
@@ -46,18 +55,36 @@ class Container:
     notifications: NotificationService
     echo: EchoService
     retention: MessageRetention
+    proxies: TrustedProxies
+
+    def __repr__(self) -> str:
+        # Adapters may print their URLs and keys: only the (masked) settings are shown.
+        names = ", ".join(f.name for f in fields(self) if f.name != "settings")
+        return f"Container(settings={self.settings!r}, components=[{names}])"
 
     async def aclose(self) -> None:
         """Release what build_container opened: pools, connections, threads."""
         await self.publisher.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
-        self.hasher.close()
+        if isinstance(self.hasher, BcryptHasher):
+            self.hasher.close()
 
 
-def build_container(settings: Settings) -> Container:
+def build_container(
+    settings: Settings,
+    *,
+    uow: Callable[[], UnitOfWork] | None = None,
+    hasher: PasswordHasher | None = None,
+    sessions: SessionStore | None = None,
+    limits: AttemptLimits | None = None,
+    profiles: ProfileReader | None = None,
+    publisher: Broker | None = None,
+    clock: Clock | None = None,
+) -> Container:
+    """The process's services; tests replace adapters by keyword and keep the real wiring."""
     engine = create_engine(settings)
-    sessions = create_session_factory(engine)
+    session_factory = create_session_factory(engine)
     redis = Redis.from_url(
         settings.redis_url,
         decode_responses=True,
@@ -65,40 +92,56 @@ def build_container(settings: Settings) -> Container:
         socket_timeout=5,
         health_check_interval=30,
     )
-    clock = SystemClock()
-    hasher = BcryptHasher(settings.password_hash_rounds)
-    publisher = build_publisher(settings)  # connects on first use: building stays synchronous
-
-    uow = partial(SqlUnitOfWork, sessions)
+    clock = clock or SystemClock()
+    hasher = hasher or BcryptHasher(
+        settings.password_hash_rounds, queue_limit=settings.password_hash_queue_limit
+    )
+    # Connects on first use: building stays synchronous.
+    publisher = publisher or build_publisher(settings)
+    uow = uow or partial(SqlUnitOfWork, session_factory)
     lifetimes = TokenLifetimes(
         access_seconds=settings.access_token_expires_minutes * 60,
         refresh_seconds=settings.refresh_token_expires_days * 86400,
+        session_seconds=settings.session_max_lifetime_days * 86400,
+    )
+    prefix = settings.redis_key_prefix
+    limits = limits or AttemptLimits(
+        sign_in=RedisAttemptLimiter(
+            redis, prefix + "sign-in:", settings.sign_in_attempts_per_minute
+        ),
+        sign_up=RedisAttemptLimiter(
+            redis, prefix + "sign-up:", settings.sign_up_attempts_per_minute
+        ),
     )
     return Container(
         settings=settings,
         engine=engine,
-        sessions=sessions,
+        sessions=session_factory,
         redis=redis,
         hasher=hasher,
-        users=UserService(uow, hasher, clock, SqlProfileReader(engine)),
+        users=UserService(uow, hasher, clock, profiles or SqlProfileReader(engine)),
         auth=AuthService(
             uow,
             hasher,
             JoseTokenCodec(settings.secret_key, settings.project_name, settings.jwt_algorithms),
-            RedisSessionStore(redis, settings.redis_key_prefix),
-            RedisAttemptLimiter(
-                redis, settings.redis_key_prefix, settings.sign_in_attempts_per_minute
-            ),
+            sessions or RedisSessionStore(redis, prefix),
+            limits,
             lifetimes,
+            clock,
         ),
         health=HealthService([PostgresProbe(engine), RedisProbe(redis), publisher]),
         messages=MessageService(uow, clock),
         uow=uow,
         publisher=publisher,
         relay=OutboxRelay(
-            sessions, publisher, clock, base_delay=settings.outbox_relay_interval_seconds
+            session_factory,
+            publisher,
+            clock,
+            base_delay=settings.outbox_relay_interval_seconds,
+            max_attempts=settings.outbox_max_attempts,
         ),
         notifications=NotificationService(uow),
         echo=EchoService(RedisEchoCounter(redis, settings.redis_key_prefix)),
-        retention=MessageRetention(sessions, clock, settings.outbox_retention_days),
+        retention=MessageRetention(session_factory, clock, settings.outbox_retention_days),
+        proxies=TrustedProxies.parse(settings.trusted_proxies),
     )

@@ -1,9 +1,13 @@
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
 from app.container import build_container
+from app.infrastructure.security import usable_cpus
 from app.interfaces.api.app import create_app
 from tests.api.helpers import PASSWORD, assert_problem, bearer, sign_in, sign_up, unique_email
 from tests.conftest import settings_with
@@ -103,13 +107,26 @@ async def test_an_inactive_account_gets_403(client, container):
     assert_problem(response, 403)
 
 
+@asynccontextmanager
+async def client_with(settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app built on the run's settings with some values changed, counting its
+    attempts under a Redis prefix of its own (every test client comes from 127.0.0.1)."""
+    prefix = f"{settings.redis_key_prefix}{uuid.uuid4().hex[:8]}:"
+    changed = build_container(settings_with(settings, redis_key_prefix=prefix, **changes))
+    transport = httpx.ASGITransport(app=create_app(changed), raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+            yield http
+    finally:
+        await changed.aclose()
+
+
 @pytest.fixture
 async def strict_client(settings):
-    strict = build_container(settings_with(settings, sign_in_attempts_per_minute=3))
-    transport = httpx.ASGITransport(app=create_app(strict), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+    async with client_with(
+        settings, sign_in_attempts_per_minute=3, sign_up_attempts_per_minute=3
+    ) as http:
         yield http
-    await strict.aclose()
 
 
 async def test_sign_in_over_the_limit_per_email_is_429_with_retry_after(strict_client):
@@ -135,6 +152,38 @@ async def test_sign_in_over_the_limit_per_client_address_is_429(strict_client):
         "/auth/tokens/", json={"email": unique_email(), "password": PASSWORD}
     )
     assert_problem(response, 429)
+
+
+async def test_sign_up_over_the_limit_per_client_address_is_429_with_retry_after(strict_client):
+    for _ in range(3):
+        await sign_up(strict_client, unique_email())
+    response = await strict_client.post(
+        "/auth/sign-up/", json={"email": unique_email(), "password": PASSWORD}
+    )
+    assert_problem(response, 429)
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+async def test_a_sign_up_burst_past_the_hash_queue_gets_503_with_retry_after_and_no_wait(
+    settings,
+):
+    # Cost 12 takes ~0.25 s a hash: the burst arrives while the pool (one thread per CPU) and
+    # the one waiting place are busy, so the rest are refused instead of queued.
+    burst = usable_cpus() + 1 + 6
+    async with client_with(settings, password_hash_rounds=12, password_hash_queue_limit=1) as http:
+        responses = await asyncio.gather(
+            *(
+                http.post("/auth/sign-up/", json={"email": unique_email(), "password": PASSWORD})
+                for _ in range(burst)
+            )
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) == {201, 503}, statuses
+    assert statuses.count(201) >= 1
+    for response in responses:
+        if response.status_code == 503:
+            assert_problem(response, 503)
+            assert int(response.headers["retry-after"]) >= 1
 
 
 async def test_sign_out_answers_204_without_a_body(client):

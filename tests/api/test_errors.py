@@ -4,9 +4,11 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
+from app.container import build_container
 from app.domain.shared import NotFoundError
 from app.interfaces.api.app import create_app
-from tests.api.helpers import PASSWORD, assert_problem, unique_email
+from tests.api.helpers import PASSWORD, assert_problem, bearer, signed_in, unique_email
+from tests.conftest import settings_with
 
 
 async def test_unknown_route_is_a_404_problem(client):
@@ -16,6 +18,12 @@ async def test_unknown_route_is_a_404_problem(client):
 
 async def test_wrong_method_is_a_405_problem(client):
     assert_problem(await client.delete("/users/me/"), 405)
+
+
+async def test_a_405_allows_every_method_the_path_serves(client):
+    response = await client.options("/users/me/")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, PATCH"
 
 
 async def test_malformed_json_is_a_422_problem(client):
@@ -58,7 +66,7 @@ async def test_validation_errors_never_echo_the_submitted_password(client):
     response = await client.post("/auth/sign-up/", json={"email": "x", "password": secret})
     body = assert_problem(response, 422)
     assert secret not in response.text and "hunter2" not in response.text
-    assert {e["field"] for e in body["errors"]} == {"password"}
+    assert {e["field"] for e in body["errors"]} == {"email", "password"}  # every bad field
 
 
 async def test_a_wrong_type_is_a_422_not_a_500(client):
@@ -92,6 +100,25 @@ async def test_an_unexpected_exception_is_a_generic_500_with_an_error_id(contain
     assert assert_problem(not_found, 404)["detail"] == "No such thing"
 
 
+async def test_with_debug_on_a_500_carries_its_traceback(settings):
+    debugging = build_container(settings_with(settings, debug=True))
+    app = create_app(debugging)
+    boom = APIRouter()
+
+    @boom.get("/boom/")
+    async def explode() -> None:
+        raise RuntimeError("shown while debugging")
+
+    app.include_router(boom)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            body = assert_problem(await http.get("/boom/"), 500)
+    finally:
+        await debugging.aclose()
+    assert "RuntimeError: shown while debugging\n" in body["traceback"]
+
+
 async def test_request_id_is_taken_or_made_and_returned(client):
     given = await client.get("/debug/health/", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"
@@ -110,3 +137,39 @@ async def test_sign_up_of_a_unique_email_still_works_after_all_that(client):
         "/auth/sign-up/", json={"email": unique_email(), "password": PASSWORD}
     )
     assert response.status_code == 201
+
+
+# What schemathesis found: the schema said one thing, the service did another.
+
+
+async def test_a_null_meta_is_a_422_and_the_profile_stays_readable(client):
+    _, tokens = await signed_in(client)
+    auth = bearer(tokens["access"])
+    body = assert_problem(await client.patch("/users/me/", json={"meta": None}, headers=auth), 422)
+    assert [e["field"] for e in body["errors"]] == ["meta"]
+    assert (await client.get("/users/me/", headers=auth)).json()["meta"] == {}
+
+
+@pytest.mark.parametrize("birthday", ["20000101", "2000-W01-1", "2000-01-01T00:00:00", 0])
+async def test_a_birthday_not_written_yyyy_mm_dd_is_a_422(client, birthday):
+    _, tokens = await signed_in(client)
+    response = await client.patch(
+        "/users/me/", json={"birthday": birthday}, headers=bearer(tokens["access"])
+    )
+    assert [e["field"] for e in assert_problem(response, 422)["errors"]] == ["birthday"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"event": "debug.echo.v1\n", "data": {}},
+        {"event": "debug.echo.v1", "data": {}, "occurred_at": 0},
+    ],
+    ids=["event-with-a-newline", "occurred-at-a-number"],
+)
+async def test_a_message_the_schema_refuses_is_a_422(client, message):
+    _, tokens = await signed_in(client)
+    response = await client.post(
+        "/debug/send-message/", json=message, headers=bearer(tokens["access"])
+    )
+    assert_problem(response, 422)

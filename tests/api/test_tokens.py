@@ -6,8 +6,10 @@ import uuid
 
 import pytest
 from jose import jwt
+from sqlalchemy import text
 
 from tests.api.helpers import assert_problem, bearer, signed_in
+from tests.claims import WRONG_CLAIM_TYPES
 
 
 def claims_of(token: str) -> dict:
@@ -20,6 +22,10 @@ def forge(settings, claims: dict, *, secret: str | None = None, algorithm: str =
 
 async def me(client, token: str):
     return await client.get("/users/me/", headers=bearer(token))
+
+
+async def refresh(client, token: str):
+    return await client.post("/auth/tokens/refresh/", headers=bearer(token))
 
 
 def assert_unauthorized(response) -> None:
@@ -104,6 +110,14 @@ async def test_a_token_with_a_wrong_claim_is_refused(client, settings, claim, va
     )
 
 
+@pytest.mark.parametrize(("claim", "value"), WRONG_CLAIM_TYPES)
+async def test_a_signed_token_with_a_claim_of_the_wrong_type_is_401(client, settings, claim, value):
+    _, pair = await signed_in(client)
+    for token, call in ((pair["access"], me), (pair["refresh"], refresh)):
+        forged = forge(settings, claims_of(token) | {claim: value})
+        assert_unauthorized(await call(client, forged))
+
+
 async def test_a_refresh_token_is_not_an_access_token(client):
     _, pair = await signed_in(client)
     assert_unauthorized(await me(client, pair["refresh"]))
@@ -124,6 +138,42 @@ async def test_a_token_of_an_unknown_session_is_refused(client, settings):
     _, pair = await signed_in(client)
     claims = claims_of(pair["access"]) | {"sid": "no-such-session"}
     assert_unauthorized(await me(client, forge(settings, claims)))
+
+
+async def test_an_access_token_naming_another_users_session_is_refused(client, settings):
+    _, mine = await signed_in(client)
+    _, theirs = await signed_in(client)
+    claims = claims_of(mine["access"]) | {"sid": claims_of(theirs["access"])["sid"]}
+    assert_unauthorized(await me(client, forge(settings, claims)))
+
+
+async def test_a_refresh_token_naming_another_users_session_is_refused_and_spends_nothing(
+    client, settings
+):
+    _, mine = await signed_in(client)
+    _, theirs = await signed_in(client)
+    their_claims = claims_of(theirs["refresh"])
+    claims = claims_of(mine["refresh"]) | {"sid": their_claims["sid"], "jti": their_claims["jti"]}
+    assert_unauthorized(await refresh(client, forge(settings, claims)))
+    assert (await refresh(client, theirs["refresh"])).status_code == 200
+
+
+async def test_after_deactivation_the_access_and_the_refresh_token_are_401(client, container):
+    _, pair = await signed_in(client)
+    await container.auth.deactivate(uuid.UUID(pair["user_data"]["uuid"]))
+    assert_unauthorized(await me(client, pair["access"]))
+    assert_unauthorized(await client.post("/auth/sign-out/", headers=bearer(pair["access"])))
+    assert_unauthorized(await refresh(client, pair["refresh"]))
+
+
+async def test_refresh_of_an_account_deactivated_in_the_database_is_401(client, container):
+    _, pair = await signed_in(client)
+    async with container.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE users SET is_active = false WHERE uuid = :id"),
+            {"id": pair["user_data"]["uuid"]},
+        )
+    assert_unauthorized(await refresh(client, pair["refresh"]))
 
 
 async def test_refresh_rotates_the_pair_in_the_same_session(client):

@@ -1,9 +1,12 @@
+import uuid
+
 import pytest
 
-from app.application.auth import AuthService, SignIn, TokenLifetimes
+from app.application.auth import AttemptLimits, AuthService, SignIn, TokenLifetimes
 from app.application.users import RegisterUser, UserService
 from app.domain.shared import AuthenticationError, RateLimited
-from app.domain.users.errors import InactiveAccount, InvalidCredentials
+from app.domain.users.errors import InactiveAccount, InvalidCredentials, UserNotFound
+from app.domain.users.events import UserDeactivated
 from tests.fakes import (
     FakeDatabase,
     FakeHasher,
@@ -13,6 +16,8 @@ from tests.fakes import (
     FakeTokens,
     FixedClock,
 )
+
+SESSION_SECONDS = 86400  # the absolute lifetime; the refresh token lives 3600 s
 
 
 @pytest.fixture
@@ -26,15 +31,20 @@ def hasher():
 
 
 @pytest.fixture
-def sessions():
-    return FakeSessions()
+def clock():
+    return FixedClock()
 
 
 @pytest.fixture
-def auth(db, hasher, sessions):
-    return AuthService(
-        db.uow, hasher, FakeTokens(), sessions, FakeLimiter(3), TokenLifetimes(300, 3600)
-    )
+def sessions(clock):
+    return FakeSessions(clock)
+
+
+@pytest.fixture
+def auth(db, hasher, sessions, clock):
+    limits = AttemptLimits(sign_in=FakeLimiter(3), sign_up=FakeLimiter(2))
+    lifetimes = TokenLifetimes(300, 3600, SESSION_SECONDS)
+    return AuthService(db.uow, hasher, FakeTokens(), sessions, limits, lifetimes, clock)
 
 
 @pytest.fixture
@@ -106,3 +116,117 @@ async def test_sign_out_ends_the_session(auth, user):
         await auth.authenticate(pair.access)
     with pytest.raises(AuthenticationError):
         await auth.refresh(pair.refresh)
+
+
+def forged(token: str, **changes: str) -> str:
+    """A FakeTokens token with some of its parts (typ, user, sid, jti) replaced."""
+    parts = dict(zip(("typ", "user", "sid", "jti"), token.split("|"), strict=True)) | changes
+    return "|".join(parts.values())
+
+
+async def second_user(db, hasher) -> object:
+    users = UserService(db.uow, hasher, FixedClock(), FakeProfiles(db))
+    return await users.register(RegisterUser(email="bob@example.com", password="password2"))
+
+
+async def test_an_access_token_naming_another_users_session_is_refused(auth, user, db, hasher):
+    await second_user(db, hasher)
+    mine = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    theirs = await auth.sign_in(SignIn(email="bob@example.com", password="password2"))
+    their_sid = theirs.access.split("|")[2]
+    with pytest.raises(AuthenticationError):
+        await auth.authenticate(forged(mine.access, sid=their_sid))
+
+
+async def test_a_refresh_token_naming_another_users_session_is_refused_and_spends_nothing(
+    auth, user, db, hasher
+):
+    await second_user(db, hasher)
+    mine = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    theirs = await auth.sign_in(SignIn(email="bob@example.com", password="password2"))
+    _, _, their_sid, their_jti = theirs.refresh.split("|")
+    with pytest.raises(AuthenticationError):
+        await auth.refresh(forged(mine.refresh, sid=their_sid, jti=their_jti))
+    assert (await auth.refresh(theirs.refresh)).user_uuid == theirs.user_uuid
+
+
+async def test_refresh_of_an_account_deactivated_behind_the_services_back_is_refused(
+    auth, user, db
+):
+    pair = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    db.users[user.uuid].is_active = False
+    with pytest.raises(AuthenticationError):
+        await auth.refresh(pair.refresh)
+
+
+async def test_refresh_of_a_deleted_account_is_refused(auth, user, db):
+    pair = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    del db.users[user.uuid]
+    with pytest.raises(AuthenticationError):
+        await auth.refresh(pair.refresh)
+
+
+async def test_deactivation_deactivates_the_account_and_ends_every_session_of_it(
+    auth, user, db, hasher
+):
+    await second_user(db, hasher)
+    first = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    second = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    other = await auth.sign_in(SignIn(email="bob@example.com", password="password2"))
+    await auth.deactivate(user.uuid)
+    assert db.users[user.uuid].is_active is False
+    assert [type(e) for e in db.events if getattr(e, "user_id", None) == user.uuid][-1] is (
+        UserDeactivated
+    )
+    for pair in (first, second):
+        with pytest.raises(AuthenticationError):
+            await auth.authenticate(pair.access)
+        with pytest.raises(AuthenticationError):
+            await auth.refresh(pair.refresh)
+    assert (await auth.authenticate(other.access)).user_id == other.user_uuid
+
+
+async def test_deactivating_again_still_ends_the_sessions(auth, user, db, sessions):
+    await auth.deactivate(user.uuid)
+    await sessions.create("left-over", user.uuid, "jti", TokenLifetimes(1, 60, 60).session)
+    await auth.deactivate(user.uuid)
+    assert not await sessions.belongs_to("left-over", user.uuid)
+
+
+async def test_deactivating_an_unknown_account_is_not_found(auth):
+    with pytest.raises(UserNotFound):
+        await auth.deactivate(uuid.uuid4())
+
+
+async def test_refreshing_cannot_extend_a_session_past_its_absolute_lifetime(auth, user, clock):
+    pair = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    for _ in range(SESSION_SECONDS // 3000):  # each refresh well inside the 3600 s idle window
+        clock.advance(3000)
+        pair = await auth.refresh(pair.refresh)
+    clock.advance(3000)
+    with pytest.raises(AuthenticationError):
+        await auth.refresh(pair.refresh)
+    with pytest.raises(AuthenticationError):
+        await auth.authenticate(pair.access)
+
+
+async def test_sign_ups_over_the_limit_per_client_address_are_rate_limited(auth):
+    for _ in range(2):
+        await auth.admit_sign_up("203.0.113.7")
+    with pytest.raises(RateLimited) as caught:
+        await auth.admit_sign_up("203.0.113.7")
+    assert caught.value.retry_after == 60
+    await auth.admit_sign_up("198.51.100.1")
+
+
+async def test_a_sign_in_overtaken_by_a_deactivation_keeps_no_session(auth, user, sessions):
+    create = sessions.create
+
+    async def deactivated_first(*args):
+        await auth.deactivate(user.uuid)  # commits and revokes after the password check
+        await create(*args)
+
+    sessions.create = deactivated_first
+    with pytest.raises(InactiveAccount):
+        await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    assert sessions.live == {}

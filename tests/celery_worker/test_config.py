@@ -22,7 +22,7 @@ def env(monkeypatch):
         ({"CELERY_TASK_SOFT_TIME_LIMIT": "300"}, "CELERY_TASK_SOFT_TIME_LIMIT"),
         ({"CELERY_VISIBILITY_TIMEOUT": "300"}, "CELERY_VISIBILITY_TIMEOUT"),
         ({"CELERY_TASK_TIME_LIMIT": "0"}, "CELERY_TASK_TIME_LIMIT"),
-        ({"CELERY_TASK_MAX_RETRIES": "-1"}, "CELERY_TASK_MAX_RETRIES"),
+        ({"CELERY_RETRY_BACKOFF_MAX_SECONDS": "0"}, "CELERY_RETRY_BACKOFF_MAX_SECONDS"),
     ],
 )
 def test_contradicting_or_invalid_celery_limits_stop_the_process_naming_the_variable(
@@ -48,3 +48,12 @@ def test_retries_never_wait_past_the_visibility_timeout(settings):
     policy = celery_config(short)["task_annotations"]["*"]
 
     assert policy["retry_backoff_max"] <= 10
+
+
+def test_a_dependency_outage_is_retried_without_a_count_limit_and_a_capped_delay(settings):
+    capped = settings_with(settings, celery_retry_backoff_max_seconds=7)
+
+    policy = celery_config(capped)["task_annotations"]["*"]
+
+    assert policy["max_retries"] is None
+    assert (policy["retry_backoff"], policy["retry_backoff_max"]) == (True, 7)

@@ -1,17 +1,45 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from app.config.settings import LaunchMode, SettingsError, load_settings
 
+ROOT = Path(__file__).parents[2]
 STRONG = "k" * 48
+# Variables a PROD test sets itself; anything else comes from its default.
+_CLEARED = (
+    "LAUNCH_MODE",
+    "SECRET_KEY",
+    "DEBUG",
+    "CORS_ORIGIN_WHITELIST",
+    "API_PORT",
+    "JWT_ALGORITHMS",
+    "DB_PASSWORD",
+    "MESSAGE_BROKER",
+    "MESSAGE_BROKER_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+)
 
 
 @pytest.fixture
 def env(monkeypatch):
-    for key in ("LAUNCH_MODE", "SECRET_KEY", "DEBUG", "CORS_ORIGIN_WHITELIST", "API_PORT"):
+    for key in _CLEARED:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("LAUNCH_MODE", "TEST")
     monkeypatch.setenv("SECRET_KEY", "x")
     return monkeypatch
+
+
+@pytest.fixture
+def prod_env(env):
+    """A PROD environment that starts: a real key, a database password, broker credentials."""
+    env.setenv("LAUNCH_MODE", "PROD")
+    env.setenv("SECRET_KEY", STRONG)
+    env.setenv("DB_PASSWORD", "a-real-database-password")
+    env.setenv("MESSAGE_BROKER_URL", "amqp://app:a-real-broker-password@rabbitmq:5672/")
+    return env
 
 
 def test_defaults_match_the_spec(env):
@@ -26,6 +54,23 @@ def test_defaults_match_the_spec(env):
 def test_cors_whitelist_is_comma_separated(env):
     env.setenv("CORS_ORIGIN_WHITELIST", "https://a.example,https://b.example")
     assert load_settings().cors_origin_whitelist == ("https://a.example", "https://b.example")
+
+
+def test_cors_entries_are_trimmed_and_empty_entries_dropped(env):
+    env.setenv("CORS_ORIGIN_WHITELIST", " https://a.example , ,https://b.example, ")
+    assert load_settings().cors_origin_whitelist == ("https://a.example", "https://b.example")
+
+
+def test_jwt_algorithms_are_trimmed_too(env):
+    env.setenv("JWT_ALGORITHMS", " HS512 , HS256 ")
+    assert load_settings().jwt_algorithms == ("HS512", "HS256")
+
+
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_empty_jwt_algorithms_stops_naming_the_variable(env, value):
+    env.setenv("JWT_ALGORITHMS", value)
+    with pytest.raises(SettingsError, match="JWT_ALGORITHMS"):
+        load_settings()
 
 
 @pytest.mark.parametrize(
@@ -74,11 +119,75 @@ def test_prod_refuses_debug_and_wildcard_cors(env, name, value):
         load_settings()
 
 
-def test_prod_hides_the_api_docs_and_logs_json_by_default(env):
-    env.setenv("LAUNCH_MODE", "PROD")
-    env.setenv("SECRET_KEY", STRONG)
+def test_prod_hides_the_api_docs_and_logs_json_by_default(prod_env):
     settings = load_settings()
     assert settings.is_prod and not settings.show_api_docs and settings.log_json
+
+
+def _committed_secret_keys() -> set[str]:
+    """Every SECRET_KEY value written in the repository's examples, compose files and scripts."""
+    assignment = re.compile(r"SECRET_KEY[\"']?[\s=:,]+[\"']?([A-Za-z0-9-]{8,})")
+    files = [ROOT / ".env.example", ROOT / "docs" / "conf.py", ROOT / "tests" / "conftest.py"]
+    files += ROOT.glob("docker-compose*.yml")
+    for folder in (".launch", "scripts", "deploy"):
+        files += (path for path in (ROOT / folder).rglob("*") if path.is_file())
+    texts = (path.read_text(errors="replace") for path in files if "__pycache__" not in path.parts)
+    return {key for text in texts for key in assignment.findall(text)}
+
+
+def test_the_committed_secret_keys_are_found():
+    assert {
+        "dev-secret-key-change-me",  # .env.example
+        "local-compose-secret-key-not-for-production",  # .launch/docker-compose.yml
+        "test-secret-key-that-is-long-enough-0123456789",  # tests/conftest.py
+    } <= _committed_secret_keys()
+
+
+@pytest.mark.parametrize("key", sorted(_committed_secret_keys()))
+def test_prod_refuses_every_secret_key_committed_in_the_repository(prod_env, key):
+    prod_env.setenv("SECRET_KEY", key)
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MESSAGE_BROKER_URL", "amqp://guest:guest@rabbitmq:5672/"),
+        ("MESSAGE_BROKER_URL", "amqps://rabbitmq:5671/"),  # no credentials: the client sends guest
+        ("MESSAGE_BROKER_URL", "amqp://guest@rabbitmq/"),
+        ("CELERY_BROKER_URL", "amqp://guest:guest@rabbitmq:5672//"),
+        ("CELERY_BROKER_URL", "pyamqp://rabbitmq//"),
+        ("CELERY_RESULT_BACKEND", "rpc://guest:guest@rabbitmq//"),
+        ("DB_PASSWORD", ""),
+    ],
+)
+def test_prod_refuses_default_broker_credentials_and_an_empty_database_password(
+    prod_env, name, value
+):
+    prod_env.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def test_prod_starts_with_real_credentials(prod_env):
+    prod_env.setenv("CELERY_BROKER_URL", "amqp://celery:a-real-password@rabbitmq:5672//")
+    assert load_settings().is_prod
+
+
+def test_prod_on_kafka_ignores_the_unused_rabbitmq_url(prod_env):
+    prod_env.delenv("MESSAGE_BROKER_URL")
+    prod_env.setenv("MESSAGE_BROKER", "kafka")
+    assert load_settings().message_broker_url.startswith("amqp://guest:guest@")
+
+
+@pytest.mark.parametrize("mode", ["LOCAL", "TEST"])
+def test_outside_prod_the_local_defaults_start(env, mode, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # LOCAL reads ./.env: a developer's file must not count here
+    env.setenv("LAUNCH_MODE", mode)
+    settings = load_settings()
+    assert settings.db_password == ""
+    assert settings.message_broker_url == "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def test_the_app_command_reports_bad_settings_and_exits_2(env, capsys):

@@ -3,10 +3,17 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.domain.shared import ValidationError
+from app.domain.storable import UnstorableValue
 from app.domain.users.errors import InvalidField
 from app.domain.users.events import UserDeactivated, UserProfileUpdated, UserRegistered
 from app.domain.users.user import User
-from app.domain.users.values import Email, Phone, check_password_policy
+from app.domain.users.values import (
+    Email,
+    Phone,
+    check_password_policy,
+    check_registration,
+    check_text,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -91,14 +98,67 @@ def test_update_profile_clears_a_field_with_none():
         ({"email": "x@y.io"}, "email"),
         ({"is_active": False}, "is_active"),
         ({"meta": [1]}, "meta"),
-        ({"birthday": "2020-01-01"}, "birthday"),
+        ({"meta": None}, "meta"),
+        ({"birthday": "10/12/1815"}, "birthday"),
+        ({"birthday": datetime(2020, 1, 1)}, "birthday"),
+        ({"city": 5}, "city"),
+        ({"meta": {"a": float("nan")}}, "meta"),
         ({"zip_code": "1" * 17}, "zip_code"),
     ],
 )
 def test_update_profile_rejects_unknown_fields_and_bad_values(changes, field):
     user = registered()
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(ValidationError) as caught:
         user.update_profile(changes, NOW)
+    assert [name for name, _ in caught.value.errors] == [field]
+
+
+def test_update_profile_takes_a_birthday_as_iso_text_as_grpc_sends_it():
+    user = registered()
+    user.update_profile({"birthday": "1815-12-10"}, NOW)
+    assert user.birthday == date(1815, 12, 10)
+
+
+def test_update_profile_lists_every_bad_field_and_changes_nothing():
+    user = registered(first_name="Ada")
+    user.collect_events()
+    changes = {"first_name": "Grace", "phone": "call me", "city": "x" * 129, "meta": {"a": "\x00"}}
+    with pytest.raises(ValidationError) as caught:
+        user.update_profile(changes, NOW)
+    assert [name for name, _ in caught.value.errors] == ["phone", "city", "meta"]
+    assert (user.first_name, user.city, user.collect_events()) == ("Ada", None, [])
+
+
+def test_registration_lists_every_bad_field():
+    with pytest.raises(ValidationError) as caught:
+        check_registration("not-an-email", "short", "x" * 129, "Lovelace\x00")
+    assert [name for name, _ in caught.value.errors] == [
+        "email",
+        "password",
+        "first_name",
+        "last_name",
+    ]
+
+
+def test_registration_of_good_fields_gives_the_parsed_email():
+    assert (
+        check_registration(" Ada@Example.com", "password1", "Ada", None).value == "ada@example.com"
+    )
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"])
+@pytest.mark.parametrize(
+    ("check", "field"),
+    [
+        (lambda raw: Email.parse(f"a{raw}b@example.com"), "email"),
+        (lambda raw: Phone.parse(f"+33 1{raw}23 45"), "phone"),
+        (lambda raw: check_password_policy(f"password{raw}"), "password"),
+        (lambda raw: check_text("city", f"Par{raw}is"), "city"),
+    ],
+)
+def test_value_objects_refuse_text_that_cannot_be_stored(check, field, bad):
+    with pytest.raises(UnstorableValue) as caught:
+        check(bad)
     assert caught.value.field == field
 
 

@@ -39,8 +39,8 @@ async def test_a_call_without_a_token_is_unauthenticated_with_error_and_request_
     error = await rpc_error(call)
     assert error.code() is grpc.StatusCode.UNAUTHENTICATED
     assert error.details() == "Missing bearer token"
-    error_id(error)
-    assert dict(error.trailing_metadata())["x-request-id"] == "req-401"
+    trailers = dict(error.trailing_metadata())
+    assert trailers["x-request-id"] == trailers["error_id"] == "req-401"  # one id per call
 
 
 @pytest.mark.parametrize("value", ["Bearer", "Basic abc", "Bearer not-a-jwt", "token"])

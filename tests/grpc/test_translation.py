@@ -17,6 +17,9 @@ class Peer:
     def peer(self) -> str:
         return self._peer
 
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return ()
+
 
 @pytest.mark.parametrize(
     ("peer", "address"),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.shared import ValidationError
+from app.domain.storable import MAX_JSON_DEPTH
 from app.infrastructure.db.column_kinds import BadValue, kind_of
 from app.infrastructure.db.queries import TableQuery
 from app.infrastructure.db.tables import UserRow
@@ -271,6 +272,7 @@ async def test_a_string_longer_than_the_column_just_matches_nothing(users, sessi
 
 
 def nested(depth: int) -> list:
+    """`depth` lists around an empty one: depth + 1 levels."""
     value: list = []
     for _ in range(depth):
         value = [value]
@@ -291,7 +293,7 @@ def nested(depth: int) -> list:
         (sa.Enum("draft", "sent", name="state"), "sent", "lost"),
         (sa.Enum("draft", "sent", name="state"), "draft", ["draft"]),
         (sa.JSON(), {"a": [1, 2.5, None, True, "x"]}, {"a": {"c": float("inf")}}),
-        (sa.JSON(), nested(32), nested(40)),
+        (sa.JSON(), nested(MAX_JSON_DEPTH - 1), nested(MAX_JSON_DEPTH)),  # at the limit, over it
     ],
 )
 def test_each_column_type_checks_its_values(column_type, good, bad):

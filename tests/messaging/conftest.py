@@ -49,12 +49,14 @@ class Tansu:
     def __init__(self) -> None:
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.advertised = self.bootstrap  # what clients are told to use: a proxy's, in fault tests
         self.log_path = Path(tempfile.mkdtemp(prefix="tansu-")) / "tansu.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        url = f"tcp://{self.bootstrap}"
-        command = [str(TANSU), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        url, advertised = f"tcp://{self.bootstrap}", f"tcp://{self.advertised}"
+        command = [str(TANSU), "broker", "--listener-url", url]
+        command += ["--advertised-listener-url", advertised]
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.port)

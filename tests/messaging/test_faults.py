@@ -70,8 +70,10 @@ async def _send(container, key: str, count: int) -> None:
 
 
 async def _relay_failed(container) -> bool:
+    # An outage counts no attempt against the rows; the relay notes it in last_error.
+    query = select(func.count()).where(OutboxRow.last_error.is_not(None))
     async with container.sessions() as session:
-        return bool(await session.scalar(select(func.max(OutboxRow.attempts))))
+        return bool(await session.scalar(query))
 
 
 async def _at_least(container, key: str, count: int) -> bool:

@@ -1,4 +1,4 @@
-"""Use cases of authentication: sign-in, refresh, sign-out and token checks."""
+"""Use cases of authentication: sign-in, refresh, sign-out, token checks and deactivation."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from uuid import UUID, uuid4
 
 from app.application.ports import (
     AttemptLimiter,
+    Clock,
     PasswordHasher,
     SessionStore,
     TokenCodec,
     UnitOfWork,
 )
-from app.domain.auth.session import RefreshOutcome, TokenClaims, TokenType
+from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
 from app.domain.shared import AuthenticationError, RateLimited, ValidationError
-from app.domain.users.errors import InactiveAccount, InvalidCredentials
-from app.domain.users.values import Email
+from app.domain.users.errors import InactiveAccount, InvalidCredentials, UserNotFound
+from app.domain.users.values import Email, UserId
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +49,19 @@ class Principal:
 class TokenLifetimes:
     access_seconds: int
     refresh_seconds: int
+    session_seconds: int  # absolute: no refresh extends a session past its creation plus this
+
+    @property
+    def session(self) -> SessionLifetime:
+        return SessionLifetime(self.refresh_seconds, self.session_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptLimits:
+    """Attempts per client address (and per email for sign-in) in a window."""
+
+    sign_in: AttemptLimiter
+    sign_up: AttemptLimiter
 
 
 class AuthService:
@@ -57,11 +71,19 @@ class AuthService:
         hasher: PasswordHasher,
         tokens: TokenCodec,
         sessions: SessionStore,
-        limiter: AttemptLimiter,
+        limits: AttemptLimits,
         lifetimes: TokenLifetimes,
+        clock: Clock,
     ) -> None:
         self._uow, self._hasher, self._tokens = uow, hasher, tokens
-        self._sessions, self._limiter, self._lifetimes = sessions, limiter, lifetimes
+        self._sessions, self._limits, self._lifetimes = sessions, limits, lifetimes
+        self._clock = clock
+
+    async def admit_sign_up(self, client: str) -> None:
+        """Count a sign-up attempt from the client address. Raises RateLimited."""
+        retry_after = await self._limits.sign_up.hit([f"client:{client}"])
+        if retry_after is not None:
+            raise RateLimited("Too many sign-up attempts; try again later", retry_after=retry_after)
 
     async def sign_in(self, cmd: SignIn) -> TokenPair:
         """Open a session. Raises RateLimited, InvalidCredentials, InactiveAccount."""
@@ -79,39 +101,60 @@ class AuthService:
             raise InvalidCredentials()
         if not user.is_active:
             raise InactiveAccount()
-        session_id = secrets.token_urlsafe(16)
-        refresh_jti = uuid4().hex
-        await self._sessions.create(
-            session_id, user.id, refresh_jti, self._lifetimes.refresh_seconds
-        )
-        return self._pair(user.id, session_id, refresh_jti)
+        return await self._open_session(user.id)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate the refresh token. Raises AuthenticationError (a reuse revokes the session)."""
         claims = self._tokens.decode(refresh_token, TokenType.REFRESH)
+        async with self._uow() as uow:
+            user = await uow.users.get(UserId(claims.user_id))
+        if user is None or not user.is_active:
+            raise AuthenticationError("This account is no longer active")
         new_jti = uuid4().hex
         outcome = await self._sessions.rotate(
-            claims.session_id, claims.jti, new_jti, self._lifetimes.refresh_seconds
+            claims.session_id, claims.user_id, claims.jti, new_jti, self._lifetimes.session
         )
-        if outcome is RefreshOutcome.REUSED:
-            raise AuthenticationError("Refresh token was already used; the session is revoked")
-        if outcome is RefreshOutcome.MISSING:
-            raise AuthenticationError("Session expired or signed out")
+        if outcome is not RefreshOutcome.ROTATED:
+            raise AuthenticationError(_REFUSED[outcome])
         return self._pair(claims.user_id, claims.session_id, new_jti)
 
     async def authenticate(self, access_token: str) -> Principal:
         """The caller. Raises AuthenticationError unless the token and its session are live."""
         claims = self._tokens.decode(access_token, TokenType.ACCESS)
-        if not await self._sessions.exists(claims.session_id):
+        if not await self._sessions.belongs_to(claims.session_id, claims.user_id):
             raise AuthenticationError("Session expired or signed out")
         return Principal(claims.user_id, claims.session_id)
 
     async def sign_out(self, principal: Principal) -> None:
         """End the session: its access and refresh tokens stop working at once."""
-        await self._sessions.delete(principal.session_id)
+        await self._sessions.delete(principal.session_id, principal.user_id)
+
+    async def deactivate(self, user_id: UUID) -> None:
+        """Deactivate the account and end all its sessions at once. Raises UserNotFound."""
+        async with self._uow() as uow:
+            user = await uow.users.get(UserId(user_id))
+            if user is None:
+                raise UserNotFound()
+            user.deactivate(self._clock.now())
+            await uow.commit()
+        # After the commit, so a refresh or a sign-in racing this one either reads the account
+        # as inactive or has its session indexed already; a retry revokes again.
+        await self._sessions.revoke_all(user_id)
+
+    async def _open_session(self, user_id: UserId) -> TokenPair:
+        session_id, refresh_jti = secrets.token_urlsafe(16), uuid4().hex
+        await self._sessions.create(session_id, user_id, refresh_jti, self._lifetimes.session)
+        # A deactivation that revoked the sessions between the password check and `create`
+        # missed this one: read the account again now that the session is indexed.
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+        if user is None or not user.is_active:
+            await self._sessions.delete(session_id, user_id)
+            raise InactiveAccount()
+        return self._pair(user_id, session_id, refresh_jti)
 
     async def _limit(self, email: str, client: str) -> None:
-        retry_after = await self._limiter.hit([f"email:{email}", f"client:{client}"])
+        retry_after = await self._limits.sign_in.hit([f"email:{email}", f"client:{client}"])
         if retry_after is not None:
             raise RateLimited("Too many sign-in attempts; try again later", retry_after=retry_after)
 
@@ -125,6 +168,13 @@ class AuthService:
             refresh=self._tokens.encode(refresh_claims, life.refresh_seconds),
             expires_in=life.access_seconds,
         )
+
+
+_REFUSED = {
+    RefreshOutcome.REUSED: "Refresh token was already used; the session is revoked",
+    RefreshOutcome.MISSING: "Session expired or signed out",
+    RefreshOutcome.EXPIRED: "Session reached its maximum lifetime; sign in again",
+}
 
 
 def _email_or_none(raw: str) -> Email | None:

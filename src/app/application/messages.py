@@ -9,9 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from app.application.ports import Clock, OutgoingMessage, UnitOfWork
-from app.domain.shared import ValidationError
+from app.domain.shared import ValidationError, check_all
+from app.domain.storable import storable_json
 
-_EVENT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
+EVENT_NAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,255}$"
+_EVENT_NAME = re.compile(EVENT_NAME_PATTERN)
+_EVENT_RULE = "1 to 255 letters, digits or . _ : -"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,10 +30,12 @@ class MessageService:
 
     async def send(self, cmd: SendMessage) -> UUID:
         """Write the message to the outbox; the relay publishes it. Raises ValidationError."""
-        if not _EVENT_NAME.match(cmd.event):
-            raise ValidationError(
-                "event: 1 to 255 letters, digits or . _ : -", errors=[("event", "invalid name")]
-            )
+        check_all(
+            {
+                "event": lambda: check_event_name(cmd.event),
+                "data": lambda: storable_json("data", cmd.data),
+            }
+        )
         message = OutgoingMessage(
             event=cmd.event, data=cmd.data, occurred_at=self._clock.now(), key=cmd.key
         )
@@ -38,3 +43,10 @@ class MessageService:
             uow.outbox.add(message)
             await uow.commit()
         return message.id
+
+
+def check_event_name(event: str) -> str:
+    """`event` unchanged; raises ValidationError unless it is a name the brokers can route."""
+    if not _EVENT_NAME.fullmatch(event):  # match would let a trailing newline through
+        raise ValidationError(f"event: {_EVENT_RULE}", errors=[("event", _EVENT_RULE)])
+    return event

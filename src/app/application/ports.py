@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID, uuid4
 
-from app.domain.auth.session import RefreshOutcome, TokenClaims, TokenType
+from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
 from app.domain.users.user import User
 from app.domain.users.values import Email, UserId
 
@@ -40,17 +40,37 @@ class TokenCodec(Protocol):
 
 
 class SessionStore(Protocol):
-    async def create(self, session_id: str, user_id: UUID, refresh_jti: str, ttl: int) -> None: ...
+    """Live sessions, each recording its user and its absolute deadline, indexed per user."""
 
-    async def exists(self, session_id: str) -> bool: ...
-
-    async def rotate(
-        self, session_id: str, presented_jti: str, new_jti: str, ttl: int
-    ) -> RefreshOutcome:
-        """Atomically spend `presented_jti`; a spent one revokes the session."""
+    async def create(
+        self, session_id: str, user_id: UUID, refresh_jti: str, lifetime: SessionLifetime
+    ) -> None:
+        """Open a session of the user that ends at most `lifetime.max_seconds` from now."""
         ...
 
-    async def delete(self, session_id: str) -> None: ...
+    async def belongs_to(self, session_id: str, user_id: UUID) -> bool:
+        """True while the session is live and is this user's, in one round trip."""
+        ...
+
+    async def rotate(
+        self,
+        session_id: str,
+        user_id: UUID,
+        presented_jti: str,
+        new_jti: str,
+        lifetime: SessionLifetime,
+    ) -> RefreshOutcome:
+        """Atomically spend `presented_jti` of the user's session; a spent one revokes the
+        session, and one past its deadline ends it. Another user's session is left untouched."""
+        ...
+
+    async def delete(self, session_id: str, user_id: UUID) -> None:
+        """End one session of the user."""
+        ...
+
+    async def revoke_all(self, user_id: UUID) -> None:
+        """End every session of the user, in one call."""
+        ...
 
 
 class AttemptLimiter(Protocol):
@@ -133,6 +153,11 @@ class EventPublisher(Protocol):
         """Deliver to the broker, confirmed; raises DependencyUnavailable when it cannot."""
         ...
 
+    async def publish_each(self, messages: Sequence[OutgoingMessage]) -> Sequence[Exception | None]:
+        """Deliver in order; per message None once confirmed, or the broker's refusal of that
+        message alone (sent again, it fails again). Raises DependencyUnavailable when it cannot."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -142,3 +167,7 @@ class HealthProbe(Protocol):
     async def check(self) -> None:
         """Return when the dependency answers; raise anything otherwise."""
         ...
+
+
+class Broker(EventPublisher, HealthProbe, Protocol):
+    """The message broker's adapter: it publishes, and health probes it as `broker`."""

@@ -12,7 +12,7 @@ from app.application.ports import Clock, PasswordHasher, ProfileReader, UnitOfWo
 from app.domain.shared import AuthenticationError
 from app.domain.users.errors import EmailAlreadyTaken, UserNotFound
 from app.domain.users.user import User
-from app.domain.users.values import Email, UserId, check_password_policy
+from app.domain.users.values import UserId, check_registration
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,8 +86,7 @@ class UserService:
 
     async def register(self, cmd: RegisterUser) -> UserView:
         """Create an account. Raises InvalidField, EmailAlreadyTaken."""
-        email = Email.parse(cmd.email)
-        check_password_policy(cmd.password)
+        email = check_registration(cmd.email, cmd.password, cmd.first_name, cmd.last_name)
         password_hash = await self._hasher.hash(cmd.password)
         async with self._uow() as uow:
             if await uow.users.get_by_email(email):

@@ -18,7 +18,6 @@ RELAY_OUTBOX = "app.outbox.relay"
 PURGE_HANDLED_MESSAGES = "app.outbox.purge"
 
 PURGE_EVERY = timedelta(hours=1)
-RETRY_BACKOFF_MAX_SECONDS = 300
 RESULT_EXPIRES_SECONDS = 24 * 3600
 
 
@@ -69,11 +68,17 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def _retry_policy(settings: Settings) -> dict[str, Any]:
+    """How the tasks retry a dependency that is down (tasks.py says which errors mean that)."""
+    # The consumer acked the event once its task was queued: a task that gave up would lose
+    # it. So a task retries until the outage ends; only the delay between retries is capped.
     # A retry waits in the worker unacknowledged; past the visibility timeout Redis would hand
-    # the same task to another worker as well.
-    backoff_max = min(RETRY_BACKOFF_MAX_SECONDS, settings.celery_visibility_timeout / 2)
+    # the same task to another worker as well, hence at most half of it.
+    backoff_max = min(
+        settings.celery_retry_backoff_max_seconds, settings.celery_visibility_timeout / 2
+    )
     return {
-        "max_retries": settings.celery_task_max_retries,
+        "max_retries": None,
+        "retry_backoff": True,
         "retry_backoff_max": max(1, int(backoff_max)),
         "retry_jitter": True,
     }

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import Field, dataclass, field, fields
 from enum import StrEnum
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from environs import Env, EnvError
+from marshmallow import ValidationError
 from marshmallow.validate import OneOf, Range
+from sqlalchemy import URL
 
 
 class LaunchMode(StrEnum):
@@ -27,16 +31,30 @@ class SettingsError(Exception):
     """A variable is missing or invalid; the message names it."""
 
 
+# Keys anyone can read: generic placeholders and every key committed in this repository
+# (.env.example, the development compose file, the test suite, the benchmarks).
 _PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "secret", "dev-secret-key-change-me"}
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "dev-secret-key-change-me",
+        "local-compose-secret-key-not-for-production",
+        "test-secret-key-that-is-long-enough-0123456789",
+        "bench-secret-key-0123456789abcdef0123456789",
+    }
 )
 MIN_PROD_SECRET_LENGTH = 32
+# The AMQP clients (aio-pika, Celery's kombu) log in as guest:guest when the URL names no one.
+_AMQP_SCHEMES = frozenset({"amqp", "amqps", "pyamqp", "librabbitmq"})
+_HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class Settings:
     project_name: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     launch_mode: LaunchMode
     debug: bool
     log_level: str
@@ -58,7 +76,7 @@ class Settings:
     db_port: int
     db_name: str
     db_user: str
-    db_password: str
+    db_password: str = field(repr=False)
     connections_pool_min_size: int
     connections_pool_max_overflow: int
     redis_url: str
@@ -67,7 +85,7 @@ class Settings:
     celery_result_backend: str
     celery_task_soft_time_limit: float
     celery_task_time_limit: float
-    celery_task_max_retries: int
+    celery_retry_backoff_max_seconds: int
     celery_visibility_timeout: float
     message_broker: MessageBroker
     message_broker_url: str
@@ -85,18 +103,50 @@ class Settings:
     kafka_session_timeout_ms: int
     outbox_relay_interval_seconds: float
     outbox_retention_days: int
+    outbox_max_attempts: int
     max_page_size: int
     max_filters: int
     sign_in_attempts_per_minute: int
+    sign_up_attempts_per_minute: int
+    session_max_lifetime_days: int
+    password_hash_queue_limit: int
+    trusted_proxies: tuple[str, ...]
 
     @property
     def is_prod(self) -> bool:
         return self.launch_mode is LaunchMode.PROD
 
     @property
-    def database_url(self) -> str:
-        auth = self.db_user if not self.db_password else f"{self.db_user}:{self.db_password}"
-        return f"postgresql+asyncpg://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
+    def database_url(self) -> URL:
+        """The asyncpg URL, any password character allowed; str() of it hides the password."""
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.db_user,
+            password=self.db_password or None,
+            host=self.db_host,
+            port=self.db_port,
+            database=self.db_name,
+        )
+
+    def __repr__(self) -> str:
+        # Settings end up in logs and tracebacks: secrets and passwords inside URLs stay out.
+        shown = ", ".join(f"{f.name}={_shown(f, getattr(self, f.name))!r}" for f in fields(self))
+        return f"Settings({shown})"
+
+
+def _shown(setting: Field[Any], value: object) -> object:
+    if not setting.repr:
+        return "***" if value else value
+    return mask_url_password(value) if isinstance(value, str) else value
+
+
+def mask_url_password(value: str) -> str:
+    """The URL with its password replaced by ***; any other text unchanged."""
+    parts = urlsplit(value) if "://" in value else None
+    if parts is None or parts.password is None:
+        return value
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
 
 
 def load_settings() -> Settings:
@@ -113,8 +163,9 @@ def load_settings() -> Settings:
         **values
         | {
             "log_level": values["log_level"].upper(),
-            "cors_origin_whitelist": tuple(values["cors_origin_whitelist"]),
-            "jwt_algorithms": tuple(values["jwt_algorithms"]),
+            "cors_origin_whitelist": _entries(values["cors_origin_whitelist"]),
+            "jwt_algorithms": _entries(values["jwt_algorithms"]),
+            "trusted_proxies": _entries(values["trusted_proxies"]),
         }
     )
     _check(settings)
@@ -135,7 +186,7 @@ def _read(env: Env) -> dict[str, Any]:
         api_host=env.str("API_HOST", "127.0.0.1"),
         api_port=env.int("API_PORT", 8081, validate=_port),
         show_api_docs=env.bool("SHOW_API_DOCS", not is_prod),
-        cors_origin_whitelist=env.list("CORS_ORIGIN_WHITELIST", []),
+        cors_origin_whitelist=env.list("CORS_ORIGIN_WHITELIST", [], subcast=str.strip),
         grpc_host=env.str("GRPC_HOST", "127.0.0.1"),
         grpc_port=env.int("GRPC_PORT", 50051, validate=_port),
         grpc_max_message_bytes=env.int(
@@ -145,7 +196,9 @@ def _read(env: Env) -> dict[str, Any]:
         grpc_keepalive_seconds=env.float("GRPC_KEEPALIVE_SECONDS", 60.0, validate=_above(0)),
         access_token_expires_minutes=env.int("ACCESS_TOKEN_EXPIRES_MINUTES", 5, validate=positive),
         refresh_token_expires_days=env.int("REFRESH_TOKEN_EXPIRES_DAYS", 5, validate=positive),
-        jwt_algorithms=env.list("JWT_ALGORITHMS", ["HS256"], validate=_hmac_algorithms),
+        jwt_algorithms=env.list(
+            "JWT_ALGORITHMS", ["HS256"], subcast=str.strip, validate=_hmac_algorithms
+        ),
         password_hash_rounds=env.int("PASSWORD_HASH_ROUNDS", 12, validate=_between(4, 31)),
         db_host=env.str("DB_HOST", "127.0.0.1"),
         db_port=env.int("DB_PORT", 5432, validate=_port),
@@ -164,7 +217,9 @@ def _read(env: Env) -> dict[str, Any]:
             "CELERY_TASK_SOFT_TIME_LIMIT", 240.0, validate=_above(0)
         ),
         celery_task_time_limit=env.float("CELERY_TASK_TIME_LIMIT", 300.0, validate=_above(0)),
-        celery_task_max_retries=env.int("CELERY_TASK_MAX_RETRIES", 5, validate=_at_least(0)),
+        celery_retry_backoff_max_seconds=env.int(
+            "CELERY_RETRY_BACKOFF_MAX_SECONDS", 300, validate=positive
+        ),
         celery_visibility_timeout=env.float(
             "CELERY_VISIBILITY_TIMEOUT", 3600.0, validate=_above(0)
         ),
@@ -196,9 +251,14 @@ def _read(env: Env) -> dict[str, Any]:
             "OUTBOX_RELAY_INTERVAL_SECONDS", 2.0, validate=_above(0)
         ),
         outbox_retention_days=env.int("OUTBOX_RETENTION_DAYS", 7, validate=positive),
+        outbox_max_attempts=env.int("OUTBOX_MAX_ATTEMPTS", 10, validate=positive),
         max_page_size=env.int("MAX_PAGE_SIZE", 100, validate=positive),
         max_filters=env.int("MAX_FILTERS", 20, validate=positive),
         sign_in_attempts_per_minute=env.int("SIGN_IN_ATTEMPTS_PER_MINUTE", 10, validate=positive),
+        sign_up_attempts_per_minute=env.int("SIGN_UP_ATTEMPTS_PER_MINUTE", 10, validate=positive),
+        session_max_lifetime_days=env.int("SESSION_MAX_LIFETIME_DAYS", 30, validate=positive),
+        password_hash_queue_limit=env.int("PASSWORD_HASH_QUEUE_LIMIT", 32, validate=_at_least(0)),
+        trusted_proxies=env.list("TRUSTED_PROXIES", [], subcast=str.strip, validate=_networks),
     )
 
 
@@ -222,28 +282,74 @@ def _one_of_levels(value: str) -> None:
     OneOf(_LOG_LEVELS)(value.upper())
 
 
+def _entries(values: list[str]) -> tuple[str, ...]:
+    """A comma-separated list's entries, already trimmed, without the empty ones."""
+    return tuple(value for value in values if value)
+
+
+def _networks(values: list[str]) -> None:
+    for value in _entries(values):
+        try:
+            ip_network(value, strict=False)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not an IP address or CIDR network.") from None
+
+
 def _hmac_algorithms(values: list[str]) -> None:
     # Only shared-secret algorithms make sense with SECRET_KEY; "none" is never accepted.
-    for value in values:
-        OneOf(("HS256", "HS384", "HS512"))(value)
+    if not _entries(values):
+        raise ValidationError(f"At least one of {', '.join(_HMAC_ALGORITHMS)} is required.")
+    for value in _entries(values):
+        OneOf(_HMAC_ALGORITHMS)(value)
 
 
 def _check(settings: Settings) -> None:
     _check_celery(settings)
+    if settings.session_max_lifetime_days < settings.refresh_token_expires_days:
+        raise SettingsError(
+            "SESSION_MAX_LIFETIME_DAYS: must be at least REFRESH_TOKEN_EXPIRES_DAYS"
+        )
     if settings.is_prod:
-        key = settings.secret_key
-        if key.strip().lower() in _PLACEHOLDER_SECRETS or "change" in key.lower():
-            raise SettingsError("SECRET_KEY: PROD needs a real secret, not a placeholder")
-        if len(key) < MIN_PROD_SECRET_LENGTH:
-            raise SettingsError(
-                f"SECRET_KEY: PROD needs at least {MIN_PROD_SECRET_LENGTH} characters"
-            )
-        if settings.debug:
-            raise SettingsError("DEBUG: must be false in PROD")
-        if "*" in settings.cors_origin_whitelist:
-            raise SettingsError("CORS_ORIGIN_WHITELIST: '*' is refused in PROD")
+        _check_prod(settings)
     elif not settings.secret_key:
         raise SettingsError("SECRET_KEY: required (every process of a deployment must share it)")
+
+
+def _check_prod(settings: Settings) -> None:
+    _check_secret_key(settings.secret_key)
+    if settings.debug:
+        raise SettingsError("DEBUG: must be false in PROD")
+    if "*" in settings.cors_origin_whitelist:
+        raise SettingsError("CORS_ORIGIN_WHITELIST: '*' is refused in PROD")
+    if not settings.db_password:
+        raise SettingsError("DB_PASSWORD: PROD needs a database password")
+    for name, url in _broker_urls(settings).items():
+        if _logs_in_as_guest(url):
+            raise SettingsError(f"{name}: PROD refuses RabbitMQ's default guest:guest login")
+
+
+def _check_secret_key(key: str) -> None:
+    if key.strip().lower() in _PLACEHOLDER_SECRETS or "change" in key.lower():
+        raise SettingsError("SECRET_KEY: PROD needs a real secret, not a placeholder")
+    if len(key) < MIN_PROD_SECRET_LENGTH:
+        raise SettingsError(f"SECRET_KEY: PROD needs at least {MIN_PROD_SECRET_LENGTH} characters")
+
+
+def _broker_urls(settings: Settings) -> dict[str, str]:
+    urls = {
+        "CELERY_BROKER_URL": settings.celery_broker_url,
+        "CELERY_RESULT_BACKEND": settings.celery_result_backend,
+    }
+    if settings.message_broker is MessageBroker.RABBITMQ:  # with Kafka the URL is not used
+        urls["MESSAGE_BROKER_URL"] = settings.message_broker_url
+    return urls
+
+
+def _logs_in_as_guest(url: str) -> bool:
+    parts = urlsplit(url)
+    default = "guest" if parts.scheme in _AMQP_SCHEMES else ""
+    user, password = unquote(parts.username or default), unquote(parts.password or default)
+    return (user, password) == ("guest", "guest")
 
 
 def _check_celery(settings: Settings) -> None:

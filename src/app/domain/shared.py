@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -49,6 +50,14 @@ class DependencyUnavailable(DomainError):
     """A backing service (database, cache, broker) cannot be reached right now."""
 
 
+class Overloaded(DependencyUnavailable):
+    """Too much work is already waiting (e.g. password hashing); retry after `retry_after` s."""
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True, kw_only=True)
 class DomainEvent:
     """Something that happened; `name` is its public, versioned name on the wire."""
@@ -78,3 +87,24 @@ class AggregateRoot:
     def collect_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []
         return events
+
+
+def check_all(checks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every check, return the results by name; raises one error that lists every failure.
+
+    A single failure is raised as it is; several become one ValidationError with all their
+    field errors, so a client learns about every bad field of a request at once.
+    """
+    results: dict[str, Any] = {}
+    failures: list[ValidationError] = []
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except ValidationError as exc:
+            failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        errors = [error for failure in failures for error in failure.errors]
+        raise ValidationError("; ".join(f.detail for f in failures), errors=errors)
+    return results

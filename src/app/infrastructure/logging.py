@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from loguru import logger
 
@@ -33,12 +34,13 @@ class _InterceptHandler(logging.Handler):
         logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, sink: TextIO | None = None) -> None:
+    """Log to `sink` (standard error by default) in the format and level the settings ask for."""
     local = settings.launch_mode is LaunchMode.LOCAL
     logger.remove()
     logger.configure(extra={"request_id": "-"})
     logger.add(
-        sys.stderr,
+        sink or sys.stderr,
         level=settings.log_level,
         serialize=settings.log_json,
         # Variables shown in tracebacks may hold passwords and tokens: only on a developer's box.

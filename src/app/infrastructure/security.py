@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
+from threading import Lock
 from typing import Any
 from uuid import UUID
 
@@ -15,9 +17,14 @@ from jose import JWTError, jwt
 from passlib.hash import bcrypt_sha256
 
 from app.domain.auth.session import TokenClaims, TokenType
-from app.domain.shared import AuthenticationError
+from app.domain.shared import AuthenticationError, Overloaded
 
 REQUIRED_CLAIMS = ("sub", "sid", "typ", "jti", "iat", "exp", "iss")
+TIME_CLAIMS = ("iat", "exp", "nbf")
+# 9999-12-31T23:59:59Z: a larger NumericDate is no time at all (and 2**64 would never expire).
+LATEST_TIME = 253402300799
+# What python-jose lets escape for a claim of the wrong type (int() of a dict, of infinity...).
+_MALFORMED = (JWTError, TypeError, ValueError, OverflowError)
 
 
 class JoseTokenCodec:
@@ -63,9 +70,17 @@ class JoseTokenCodec:
                 issuer=self._issuer,
                 options=self._options,
             )
-        except JWTError:
+        except _MALFORMED:
             return None
-        return payload if isinstance(payload.get("exp"), int) else None
+        return payload if all(_is_time(payload, claim) for claim in TIME_CLAIMS) else None
+
+
+def _is_time(payload: dict[str, Any], claim: str) -> bool:
+    """Whole seconds since the epoch (not a bool, a float or a string); `nbf` may be absent."""
+    if claim not in payload:
+        return claim not in REQUIRED_CLAIMS
+    value = payload[claim]
+    return type(value) is int and 0 <= value <= LATEST_TIME
 
 
 def _claims(payload: dict[str, Any], expected: TokenType) -> TokenClaims:
@@ -75,11 +90,11 @@ def _claims(payload: dict[str, Any], expected: TokenType) -> TokenClaims:
             if expected is TokenType.ACCESS
             else f"Not a {expected.value} token"
         )
-    sid, jti = payload.get("sid"), payload.get("jti")
-    if not isinstance(sid, str) or not isinstance(jti, str) or not sid or not jti:
+    sub, sid, jti = (payload.get(claim) for claim in ("sub", "sid", "jti"))
+    if not (isinstance(sub, str) and isinstance(sid, str) and isinstance(jti, str) and sid and jti):
         raise AuthenticationError("Invalid or expired token")
     try:
-        user_id = UUID(str(payload["sub"]))
+        user_id = UUID(sub)
     except ValueError:
         raise AuthenticationError("Invalid or expired token") from None
     return TokenClaims(user_id, sid, expected, jti)
@@ -93,15 +108,19 @@ class BcryptHasher:
     """bcrypt over SHA-256 of the password, so every byte of a long password counts.
 
     Hashing is CPU-bound (~0.25 s at cost 12): it runs in a pool with one thread per usable
-    CPU, so a burst of sign-ins queues there instead of starving the event loop.
+    CPU, so a burst of sign-ins queues there instead of starving the event loop. At most
+    `queue_limit` calls wait behind the running ones; past that a call raises Overloaded at
+    once, with the time the queue takes to drain, instead of waiting longer than a client would.
     """
 
-    def __init__(self, rounds: int, threads: int | None = None) -> None:
+    def __init__(self, rounds: int, threads: int | None = None, queue_limit: int = 32) -> None:
         self._scheme = bcrypt_sha256.using(rounds=rounds)
-        self._pool = ThreadPoolExecutor(
-            max_workers=threads or usable_cpus(), thread_name_prefix="hash"
-        )
+        self._threads = threads or usable_cpus()
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="hash")
+        self._capacity, self._pending, self._lock = self._threads + queue_limit, 0, Lock()
+        started = time.perf_counter()
         self._dummy: str = self._scheme.hash(secrets.token_urlsafe(16))
+        self._seconds_per_hash = time.perf_counter() - started
 
     @property
     def dummy_hash(self) -> str:
@@ -123,4 +142,26 @@ class BcryptHasher:
             return False
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        self._admit()
+        try:
+            future = self._pool.submit(fn, *args)
+        except BaseException:
+            self._release(None)
+            raise
+        # Released when the work ends, not when the caller stops waiting for it.
+        future.add_done_callback(self._release)
+        return await asyncio.wrap_future(future)
+
+    def _admit(self) -> None:
+        with self._lock:
+            if self._pending >= self._capacity:
+                drain = self._pending * self._seconds_per_hash / self._threads
+                raise Overloaded(
+                    "Too many password checks are waiting; try again shortly",
+                    retry_after=max(1, math.ceil(drain)),
+                )
+            self._pending += 1
+
+    def _release(self, _: Future[Any] | None) -> None:
+        with self._lock:  # done callbacks run on the pool's threads
+            self._pending -= 1

@@ -22,9 +22,12 @@ from app.application.notifications import NotificationService, RecordWelcome
 from app.application.users import UserService
 from app.config.celery import PING, PURGE_HANDLED_MESSAGES, READ_PROFILE, RELAY_OUTBOX, SEND_WELCOME
 from app.domain.shared import DomainError, ValidationError
+from app.domain.storable import storable_text
+from app.domain.users.values import EMAIL_MAX
 from app.infrastructure.db.retention import MessageRetention
 from app.infrastructure.errors import UNAVAILABLE_ERRORS
 from app.infrastructure.messaging.outbox_relay import OutboxRelay
+from app.infrastructure.validation import domain_check, domain_error
 
 T = TypeVar("T")
 
@@ -53,15 +56,12 @@ class UseCaseRunner(Protocol):
 
 def register_tasks(celery: Celery, run: UseCaseRunner) -> None:
     """Define the service's tasks on `celery`; a dependency that is down means retry later."""
-    # max_retries and retry_backoff_max come from the configuration (task_annotations).
+    # Which errors retry is decided here; how often and how long, in the configuration
+    # (config/celery.py, task_annotations): until the dependency is back, the delay capped.
     # Domain errors are answers (a user that does not exist), logged without a traceback.
     # Not shared: each app's tasks run on that app's bridge.
     task = partial(
-        celery.task,
-        autoretry_for=UNAVAILABLE_ERRORS,
-        retry_backoff=True,
-        throws=(DomainError,),
-        shared=False,
+        celery.task, autoretry_for=UNAVAILABLE_ERRORS, throws=(DomainError,), shared=False
     )
 
     @task(name=PING)
@@ -97,7 +97,11 @@ class UserRegisteredData:
     """The data of `users.registered.v1`: checked here and by the consumer before queuing."""
 
     user_uuid: UUID
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    email: Annotated[
+        str,
+        Field(min_length=3, max_length=EMAIL_MAX),
+        domain_check(partial(storable_text, "email")),
+    ]
 
 
 USER_REGISTERED = TypeAdapter(UserRegisteredData)
@@ -107,12 +111,7 @@ def _welcome(data: Mapping[str, Any], message_id: str | None) -> RecordWelcome:
     try:
         payload = USER_REGISTERED.validate_python(data)
     except PydanticValidationError as exc:
-        errors = [
-            (".".join(str(part) for part in error["loc"]), error["msg"])
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        detail = "; ".join(f"{field}: {problem}" for field, problem in errors)
-        raise ValidationError(detail, errors=errors) from None
+        raise domain_error(exc) from None
     return RecordWelcome(
         user_id=payload.user_uuid,
         email=payload.email,

@@ -27,4 +27,14 @@ class RefreshOutcome(StrEnum):
 
     ROTATED = "rotated"  # it was the live one: the session now expects the new jti
     REUSED = "reused"  # it was spent before: theft, the session is gone
-    MISSING = "missing"  # no such session (expired or signed out)
+    MISSING = "missing"  # no such session of this user (expired, signed out or another's)
+    EXPIRED = "expired"  # past its absolute lifetime: the session is gone, sign in again
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLifetime:
+    """How long a session lives: `idle_seconds` after its last refresh, never past its creation
+    plus `max_seconds`, however often it is refreshed."""
+
+    idle_seconds: int
+    max_seconds: int

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Self
 from uuid import uuid4
 
-from app.domain.shared import AggregateRoot
+from app.domain.shared import AggregateRoot, check_all
+from app.domain.storable import storable_json
 from app.domain.users.errors import InvalidField
 from app.domain.users.events import UserDeactivated, UserProfileUpdated, UserRegistered
 from app.domain.users.values import Email, Phone, UserId, check_text
 
 TEXT_FIELDS = ("first_name", "last_name", "street", "city", "state", "zip_code", "country", "photo")
 PROFILE_FIELDS = (*TEXT_FIELDS, "phone", "birthday", "meta")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(eq=False, kw_only=True)
 class User(AggregateRoot):
     id: UserId
     email: Email
-    password_hash: str
+    password_hash: str = field(repr=False)
     first_name: str | None = None
     last_name: str | None = None
     phone: Phone | None = None
@@ -61,9 +66,9 @@ class User(AggregateRoot):
         return user
 
     def update_profile(self, changes: dict[str, Any], now: datetime) -> None:
-        """Apply profile changes; raises InvalidField for an unknown field or a bad value."""
-        for name, value in changes.items():
-            setattr(self, name, _checked(name, value))
+        """Apply profile changes, all or none; one ValidationError lists every bad field."""
+        for name, value in check_profile(changes).items():
+            setattr(self, name, value)
         if changes:
             self.updated_at = now
             self.record(
@@ -78,17 +83,60 @@ class User(AggregateRoot):
             self.record(UserDeactivated(user_id=self.id, occurred_at=now))
 
 
-def _checked(name: str, value: Any) -> Any:
-    if name in TEXT_FIELDS:
+def check_profile(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Each change as the profile stores it; one ValidationError lists every bad field."""
+    return check_all({name: partial(check_field, name, value) for name, value in changes.items()})
+
+
+def check_field(name: str, value: Any) -> Any:
+    """One profile field as stored (None clears it, but `meta` is always an object); raises
+    InvalidField for a bad value."""
+    check = _FIELD_CHECKS.get(name)
+    if check is None:
+        raise InvalidField(name, "not a profile field")
+    return None if value is None and name != "meta" else check(value)
+
+
+def _phone(value: Any) -> Phone:
+    if not isinstance(value, str):
+        raise InvalidField("phone", "must be a string")
+    return Phone.parse(value)
+
+
+def _birthday(value: Any) -> date:
+    # REST and gRPC send the text, YYYY-MM-DD only (fromisoformat also reads 20000101 or
+    # 2000-W01-1); a parsed date is taken too, a datetime is not a day.
+    if isinstance(value, str):
+        try:
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidField("birthday", "must be a date as YYYY-MM-DD") from None
+    if type(value) is not date:
+        raise InvalidField("birthday", "must be a date as YYYY-MM-DD")
+    return value
+
+
+def _meta(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidField("meta", "must be an object")
+    return dict(storable_json("meta", value))
+
+
+def _text(name: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            raise InvalidField(name, "must be a string")
         return check_text(name, value)
-    if name == "phone":
-        return None if value is None else Phone.parse(value)
-    if name == "birthday":
-        if value is not None and not isinstance(value, date):
-            raise InvalidField(name, "must be a date")
-        return value
-    if name == "meta":
-        if not isinstance(value, dict):
-            raise InvalidField(name, "must be an object")
-        return value
-    raise InvalidField(name, "not a profile field")
+
+    return check
+
+
+# The rule of each profile field, by name; PROFILE_FIELDS is the list of their names.
+_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    **{name: _text(name) for name in TEXT_FIELDS},
+    "phone": _phone,
+    "birthday": _birthday,
+    "meta": _meta,
+}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import NewType, Self
 from uuid import UUID
 
+from app.domain.shared import check_all
+from app.domain.storable import storable_text
 from app.domain.users.errors import InvalidField
 
 UserId = NewType("UserId", UUID)
@@ -25,8 +27,18 @@ PROFILE_LIMITS: dict[str, int] = {
     "photo": 512,
 }
 PHONE_MAX = 32
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+# What str.strip removes and Python's \s matches, spelled out: a pattern built from it means the
+# same to Python and to the ECMA-262 regular expressions of OpenAPI, which documents these.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+EMAIL_PATTERN = rf"^[^@{_SPACE}]+@[^@{_SPACE}]+\.[^@{_SPACE}.]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,30}$"
+_EMAIL_RE = re.compile(EMAIL_PATTERN)
+_PHONE_RE = re.compile(PHONE_PATTERN)
+
+
+def untrimmed(pattern: str) -> str:
+    """`pattern` (anchored) for raw text that a parser strips first: whitespace around allowed."""
+    return rf"^[{_SPACE}]*(?:{pattern[1:-1]})[{_SPACE}]*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +48,7 @@ class Email:
     @classmethod
     def parse(cls, raw: str) -> Self:
         """Trim and lower-case; raise InvalidField when it is not an address."""
-        value = raw.strip().lower()
+        value = storable_text("email", raw).strip().lower()
         if len(value) > EMAIL_MAX or not _EMAIL_RE.match(value):
             raise InvalidField("email", "not a valid email address")
         return cls(value)
@@ -49,14 +61,15 @@ class Phone:
     @classmethod
     def parse(cls, raw: str) -> Self:
         """Digits with an optional leading + and common separators."""
-        value = raw.strip()
+        value = storable_text("phone", raw).strip()
         if len(value) > PHONE_MAX or not _PHONE_RE.match(value):
             raise InvalidField("phone", "not a valid phone number")
         return cls(value)
 
 
 def check_password_policy(password: str) -> None:
-    """Raise InvalidField unless the password has 8 to 256 characters."""
+    """Raise InvalidField unless the password has 8 to 256 characters (and is storable text)."""
+    storable_text("password", password)
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InvalidField("password", f"must have {PASSWORD_MIN} to {PASSWORD_MAX} characters")
 
@@ -65,8 +78,24 @@ def check_text(field: str, value: str | None) -> str | None:
     """Strip a free-text profile field and enforce its column's length."""
     if value is None:
         return None
-    value = value.strip()
+    value = storable_text(field, value).strip()
     limit = PROFILE_LIMITS[field]
     if len(value) > limit:
         raise InvalidField(field, f"at most {limit} characters")
     return value or None
+
+
+def check_registration(
+    email: str, password: str, first_name: str | None, last_name: str | None
+) -> Email:
+    """The parsed email, once every sign-up field passed; one ValidationError lists each bad one."""
+    checked = check_all(
+        {
+            "email": lambda: Email.parse(email),
+            "password": lambda: check_password_policy(password),
+            "first_name": lambda: check_text("first_name", first_name),
+            "last_name": lambda: check_text("last_name", last_name),
+        }
+    )
+    email_: Email = checked["email"]
+    return email_

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,12 +11,13 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from app.domain.storable import UnstorableValue, storable_json, storable_text
+
 EQUALITY = ("e", "ne", "in", "not_in", "is_null")
 ORDERED = (*EQUALITY, "gt", "gte", "lt", "lte")
 TEXT = (*ORDERED, "like", "ilike", "not_like_all")
 JSON_DOCUMENT = ("e", "ne", "is_null", "jsonb_like", "jsonb_not_like")
 JSON_KEY_TEXT = (*EQUALITY, "like", "ilike", "not_like_all", "jsonb_like", "jsonb_not_like")
-_MAX_JSON_DEPTH = 32
 
 
 class BadValue(Exception):
@@ -34,10 +34,13 @@ class Kind:
 
 
 def text_value(value: Any) -> str:
-    if not isinstance(value, str) or "\x00" in value:
+    """A string PostgreSQL can compare: the domain's storable rule (no NUL, valid UTF-8)."""
+    if not isinstance(value, str):
         raise BadValue
-    value.encode()  # a lone surrogate cannot be sent to PostgreSQL: UnicodeEncodeError
-    return value
+    try:
+        return storable_text("value", value)
+    except UnstorableValue:
+        raise BadValue from None
 
 
 def bool_value(value: Any) -> bool:
@@ -91,22 +94,12 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(text_value(value))
 
 
-def json_value(value: Any, depth: int = 0) -> Any:
-    """A value PostgreSQL stores as JSONB: no NaN, no NUL, bounded nesting."""
-    if depth > _MAX_JSON_DEPTH or (isinstance(value, float) and not math.isfinite(value)):
-        raise BadValue
-    if isinstance(value, dict):
-        for key, item in value.items():
-            text_value(key)
-            json_value(item, depth + 1)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            json_value(item, depth + 1)
-    elif not isinstance(value, bool | int | float | str | None):
-        raise BadValue
-    elif isinstance(value, str):
-        text_value(value)
-    return value
+def json_value(value: Any) -> Any:
+    """A value PostgreSQL stores as JSONB: the domain's storable rule (finite, no NUL, ...)."""
+    try:
+        return storable_json("value", value)
+    except UnstorableValue:
+        raise BadValue from None
 
 
 def kind_of(column_type: sa.types.TypeEngine[Any]) -> Kind:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
@@ -35,6 +37,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         pool_timeout=10,
+        # An error's message would otherwise carry the statement's values (emails, hashes) into
+        # the logs.
+        hide_parameters=True,
         connect_args={"timeout": 5, "server_settings": {"application_name": settings.project_name}},
     )
     event.listen(engine.sync_engine, "handle_error", _outage_as_unavailable)
@@ -43,6 +48,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def _outage_as_unavailable(context: ExceptionContext) -> None:
     original = context.original_exception
+    if isinstance(original, asyncio.CancelledError):
+        return  # a cancelled query (shutdown, a deadline) must stay a cancellation
     if context.is_disconnect or isinstance(
         getattr(original, "__cause__", None) or original, _OUTAGES
     ):

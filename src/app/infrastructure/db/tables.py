@@ -32,6 +32,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Constraint names the unit of work maps to domain errors (uow.py): one name, two uses.
+UQ_USERS_EMAIL = "uq_users_email_lower"
 
 
 class Base(DeclarativeBase):
@@ -44,7 +46,7 @@ def _now_column() -> Mapped[datetime]:
 
 class UserRow(Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", func.lower(text("email")), unique=True),)
+    __table_args__ = (Index(UQ_USERS_EMAIL, func.lower(text("email")), unique=True),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, nullable=False)
@@ -70,7 +72,11 @@ class UserRow(Base):
 
 
 class OutboxRow(Base):
-    """An event waiting for (or done with) publication; `id` gives the publication order."""
+    """An event waiting for (or done with) publication; `id` gives the publication order.
+
+    Pending: neither published nor parked. A row the broker refused `OUTBOX_MAX_ATTEMPTS` times
+    is parked (`failed_at`, `last_error`) until an operator queues it again (`app outbox`).
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -78,7 +84,7 @@ class OutboxRow(Base):
             "ix_outbox_pending",
             "next_attempt_at",
             "id",
-            postgresql_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL AND failed_at IS NULL"),
         ),
     )
 
@@ -93,6 +99,7 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     next_attempt_at: Mapped[datetime] = _now_column()
     last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class InboxRow(Base):

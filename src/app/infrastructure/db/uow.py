@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -15,7 +16,7 @@ from app.application.ports import OutgoingMessage
 from app.domain.shared import AlreadyExistsError
 from app.domain.users.errors import EmailAlreadyTaken
 from app.infrastructure.db.notifications import SqlNotifications
-from app.infrastructure.db.tables import InboxRow, OutboxRow
+from app.infrastructure.db.tables import UQ_USERS_EMAIL, InboxRow, OutboxRow
 from app.infrastructure.db.users import SqlUserRepository
 
 
@@ -72,7 +73,10 @@ class SqlUnitOfWork:
             await self.session.commit()
         except IntegrityError as exc:
             await self.session.rollback()
-            raise _as_domain_error(exc) from None
+            error = _as_domain_error(exc)
+            if error is None:
+                raise
+            raise error from None
 
     def _messages(self) -> list[OutgoingMessage]:
         messages = list(self.outbox.pending)
@@ -102,10 +106,17 @@ def _outbox_row(message: OutgoingMessage) -> OutboxRow:
     )
 
 
-def _as_domain_error(exc: IntegrityError) -> AlreadyExistsError:
-    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or str(
-        exc.orig
-    )
-    if "email" in constraint:
-        return EmailAlreadyTaken()
-    return AlreadyExistsError("This record already exists")
+_UNIQUE_VIOLATION = "23505"
+# A broken unique constraint, by the name declared beside its table: the domain error to raise.
+_CONFLICTS: Mapping[str, Callable[[], AlreadyExistsError]] = {UQ_USERS_EMAIL: EmailAlreadyTaken}
+
+
+def _as_domain_error(exc: IntegrityError) -> AlreadyExistsError | None:
+    """The conflict a unique violation means; None for NOT NULL, FK or CHECK (bugs: a 500)."""
+    if getattr(exc.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+        return None
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    # A unique constraint without an entry still means "this record exists", never a bug in the
+    # write: a 409 (and an ack in the consumer, like any duplicate) rather than a 500.
+    conflict = _CONFLICTS.get(constraint or "")
+    return conflict() if conflict else AlreadyExistsError("This record already exists")

@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
 
 from app.application.ports import OutgoingMessage
+from app.infrastructure.validation import domain_error
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=ConfigDict(extra="ignore"))
@@ -37,7 +38,7 @@ def parse(body: bytes) -> Envelope:
     try:
         return _ENVELOPE.validate_json(body)
     except PydanticValidationError as exc:
-        raise MalformedMessage(_describe(exc)) from None
+        raise MalformedMessage(domain_error(exc).detail) from None
 
 
 def encode(message: OutgoingMessage) -> bytes:
@@ -50,11 +51,3 @@ def encode(message: OutgoingMessage) -> bytes:
             "correlation_id": message.correlation_id,
         }
     )
-
-
-def _describe(exc: PydanticValidationError) -> str:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in error["loc"]) or "body"
-        problems.append(f"{where}: {error['msg']}")
-    return "; ".join(problems)

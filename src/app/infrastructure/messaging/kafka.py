@@ -5,17 +5,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidTimestampError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 
 from app.application.ports import OutgoingMessage
 from app.domain.shared import DependencyUnavailable
-from app.infrastructure.messaging.envelope import encode
+from app.infrastructure.messaging.publication import MessageRefused, encoded, raise_refusal
 
 Headers = list[tuple[str, bytes]]
+Record = tuple[str, bytes, bytes | None, Headers, int | None]
 _ALREADY_EXISTS = 36
+# Errors about one record itself (over the producer's max_request_size or the broker's limit, a
+# timestamp the topic does not take): sending it again fails again, the others are not concerned.
+_REFUSALS = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    InvalidTimestampError,
+)
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -55,25 +71,27 @@ class KafkaPublisher:
         self._lock = asyncio.Lock()
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Acknowledged (acks=all) publication, in order. Raises DependencyUnavailable."""
-        await self._send(
-            [
-                (
-                    self.topic,
-                    encode(m),
-                    m.key.encode() if m.key else None,
-                    [("message_id", str(m.id).encode()), ("event", m.event.encode())],
-                    int(m.occurred_at.timestamp() * 1000),
-                )
-                for m in messages
-            ]
-        )
+        """Acknowledged (acks=all) publication, in order.
+
+        Raises DependencyUnavailable, MessageRefused."""
+        raise_refusal(await self.publish_each(messages))
+
+    async def publish_each(
+        self, messages: Sequence[OutgoingMessage]
+    ) -> list[MessageRefused | None]:
+        """Publish in order; per message, None once acknowledged or the refusal of that message.
+
+        Raises DependencyUnavailable."""
+        return await self._send([self._record(m) for m in messages])
 
     async def send_raw(self, topic: str, body: bytes, key: bytes | None, headers: Headers) -> None:
         """Acknowledged publication of a body as it is (dead letters)."""
-        await self._send([(topic, body, key, headers, None)])
+        [refusal] = await self._send([(topic, body, key, headers, None)])
+        if refusal is not None:  # the consumer retries a dead letter it could not write
+            raise DependencyUnavailable(str(refusal)) from refusal
 
     async def check(self) -> None:
+        """A round trip to the broker: a metadata request. Raises DependencyUnavailable."""
         async with self._deadline():
             producer = await self._started()
             await producer.client.fetch_all_metadata()
@@ -82,17 +100,24 @@ class KafkaPublisher:
         async with self._lock:
             await self._drop()
 
+    def _record(self, message: OutgoingMessage) -> Record | MessageRefused:
+        body = encoded(message)
+        if isinstance(body, MessageRefused):
+            return body
+        key = message.key.encode() if message.key else None
+        headers = [("message_id", str(message.id).encode()), ("event", message.event.encode())]
+        return (self.topic, body, key, headers, int(message.occurred_at.timestamp() * 1000))
+
     async def _send(
-        self, records: list[tuple[str, bytes, bytes | None, Headers, int | None]]
-    ) -> None:
+        self, records: Sequence[Record | MessageRefused]
+    ) -> list[MessageRefused | None]:
         async with self._deadline():
             producer = await self._started()
             # send() only queues the record: queueing all first keeps their order in one batch.
             pending = [
-                await producer.send(t, value=v, key=k, headers=h, timestamp_ms=ts)
-                for t, v, k, h, ts in records
+                r if isinstance(r, MessageRefused) else await _queued(producer, r) for r in records
             ]
-            await asyncio.gather(*pending)
+            return list(await asyncio.gather(*(_settled(p) for p in pending)))
 
     async def _started(self) -> AIOKafkaProducer:
         async with self._lock:
@@ -129,3 +154,30 @@ class KafkaPublisher:
             async with self._lock:
                 await self._drop()
             raise DependencyUnavailable(f"Kafka: {type(exc).__name__}: {exc}") from exc
+
+
+async def _queued(
+    producer: AIOKafkaProducer, record: Record
+) -> asyncio.Future[Any] | MessageRefused:
+    topic, value, key, headers, timestamp = record
+    try:
+        queued: asyncio.Future[Any] = await producer.send(
+            topic, value=value, key=key, headers=headers, timestamp_ms=timestamp
+        )
+    except _REFUSALS as exc:  # the producer checks its max_request_size before queueing
+        return _refusal(exc)
+    return queued
+
+
+async def _settled(pending: asyncio.Future[Any] | MessageRefused) -> MessageRefused | None:
+    if isinstance(pending, MessageRefused):
+        return pending
+    try:
+        await pending
+    except _REFUSALS as exc:
+        return _refusal(exc)
+    return None
+
+
+def _refusal(exc: KafkaError) -> MessageRefused:
+    return MessageRefused(f"Kafka: {type(exc).__name__}: {exc}")

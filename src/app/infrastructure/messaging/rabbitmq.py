@@ -17,6 +17,7 @@ from datetime import timedelta
 import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
+    AbstractExchange,
     AbstractQueue,
     AbstractRobustConnection,
     DeliveryMode,
@@ -27,7 +28,7 @@ from aio_pika.pool import Pool
 
 from app.application.ports import OutgoingMessage
 from app.domain.shared import DependencyUnavailable
-from app.infrastructure.messaging.envelope import encode
+from app.infrastructure.messaging.publication import MessageRefused, encoded, raise_refusal
 
 CHANNEL_POOL_SIZE = 4
 RECONNECT_INTERVAL = 1.0  # seconds between reconnection attempts after a broker restart
@@ -126,15 +127,29 @@ class RabbitPublisher:
         self.connection, self.names = connection, names
         self._channels: Pool[AbstractChannel] = Pool(self._new_channel, max_size=CHANNEL_POOL_SIZE)
         self._declared = False
+        self._publishing: AbstractChannel | None = None
+        self._publishing_lock = asyncio.Lock()
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Confirmed publication of each message, in order. Raises DependencyUnavailable."""
-        async with self._channel() as channel:
+        """Confirmed publication of each message, in order.
+
+        Raises DependencyUnavailable, MessageRefused."""
+        raise_refusal(await self.publish_each(messages))
+
+    async def publish_each(
+        self, messages: Sequence[OutgoingMessage]
+    ) -> list[MessageRefused | None]:
+        """Publish in order; per message, None once confirmed or the broker's refusal of it.
+
+        Raises DependencyUnavailable (a nack or a returned message too: a full or missing queue
+        refuses every message alike)."""
+        built = [_message(m) for m in messages]
+        async with self._deadline(), self._publishing_lock:
+            channel = await self._publishing_channel()
             exchange = await channel.get_exchange(self.names.exchange, ensure=False)
             # One channel and FIFO frame writes keep the order; confirms overlap.
-            await asyncio.gather(
-                *(exchange.publish(_message(m), routing_key=self.names.queue) for m in messages)
-            )
+            outcomes = await asyncio.gather(*(self._confirmed(exchange, m) for m in built))
+        return list(outcomes)
 
     async def send_raw(
         self,
@@ -161,23 +176,54 @@ class RabbitPublisher:
             await (target or channel.default_exchange).publish(message, routing_key=routing_key)
 
     async def check(self) -> None:
-        async with self._channel():
-            return
+        """A round trip to the broker: open and close a channel. Raises DependencyUnavailable."""
+        # Not a pooled channel: taking one costs no I/O, so it looks fine while the broker is down.
+        async with self._deadline():
+            channel = await self._new_channel()
+            await channel.close()
 
     async def aclose(self) -> None:
         await self._channels.close()
         await self.connection.aclose()
 
+    async def _confirmed(
+        self, exchange: AbstractExchange, message: aio_pika.Message | MessageRefused
+    ) -> MessageRefused | None:
+        if isinstance(message, MessageRefused):
+            return message
+        try:
+            await exchange.publish(message, routing_key=self.names.queue)
+        except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+            # The broker closes the channel on a message it refuses (over max_message_size): the
+            # messages in flight behind it fail alike, which is why the relay tries each alone.
+            return MessageRefused(f"RabbitMQ: {exc}")
+        return None
+
     @asynccontextmanager
     async def _channel(self) -> AsyncIterator[AbstractChannel]:
+        async with self._deadline(), self._channels.acquire() as channel:
+            yield channel
+
+    @asynccontextmanager
+    async def _deadline(self) -> AsyncIterator[None]:
         # The whole round trip has one deadline: a broker that is down or stuck raises quickly.
         try:
-            async with asyncio.timeout(self.connection.timeout), self._channels.acquire() as ch:
-                yield ch
+            async with asyncio.timeout(self.connection.timeout):
+                yield
         except DependencyUnavailable:
             raise
         except (TimeoutError, OSError, aio_pika.exceptions.AMQPError, RuntimeError) as exc:
             raise DependencyUnavailable(f"RabbitMQ: {type(exc).__name__}: {exc}") from exc
+
+    async def _publishing_channel(self) -> AbstractChannel:
+        # The outbox's channel, outside the pool: the broker closes the channel of a message it
+        # refuses, and such a channel is replaced here, not left to reopen itself (aio-pika's
+        # reopening after a broker's close can fail and leave a pooled channel closed for good).
+        if self._publishing is None or self._publishing.is_closed:
+            if self._publishing is not None:
+                await self._publishing.close()
+            self._publishing = await self._new_channel()
+        return self._publishing
 
     async def _new_channel(self) -> AbstractChannel:
         connection = await self.connection.get()
@@ -190,9 +236,12 @@ class RabbitPublisher:
         return channel
 
 
-def _message(message: OutgoingMessage) -> aio_pika.Message:
+def _message(message: OutgoingMessage) -> aio_pika.Message | MessageRefused:
+    body = encoded(message)
+    if isinstance(body, MessageRefused):
+        return body
     return aio_pika.Message(
-        encode(message),
+        body,
         message_id=str(message.id),
         correlation_id=message.correlation_id,
         type=message.event,

@@ -13,8 +13,10 @@ from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
 from app.infrastructure.logging import configure_logging
 from app.interfaces.api import auth, debug, health, users
+from app.interfaces.api.docs import serve_api_docs
 from app.interfaces.api.errors import install_error_handlers
-from app.interfaces.api.middleware import BodyGuard, RequestContext
+from app.interfaces.api.middleware import REQUEST_ID_HEADER, BodyGuard, RequestContext
+from app.interfaces.api.openapi import complete_openapi
 
 API_PREFIX = "/api/v1"
 
@@ -45,24 +47,39 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         title=settings.project_name,
         version="1.0.0",
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        docs_url=None,  # serve_api_docs serves the pages from local assets instead
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
+    serve_api_docs(app)
     if container is not None:
         app.state.container = container
     for router in (auth.router, users.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     if not settings.is_prod:  # publishing arbitrary events is a development tool
         app.include_router(debug.router, prefix=API_PREFIX)
-    install_error_handlers(app, show_traceback=settings.debug and not settings.is_prod)
+    app.include_router(health.probes)
+    install_error_handlers(app)
+    complete_openapi(app)
+    _add_middleware(app, settings)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Innermost first: the body guard, the request context (id, access log, 500), then CORS."""
     app.add_middleware(BodyGuard)
+    app.add_middleware(
+        RequestContext,
+        show_traceback=settings.debug and not settings.is_prod,
+        quiet=health.PROBE_PATHS,
+    )
     if settings.cors_origin_whitelist:
+        # Outside the request context, so even its 500 carries CORS headers a browser needs
+        # to let the page read the error_id.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origin_whitelist),
             allow_methods=["*"],
             allow_headers=["*"],
+            expose_headers=[REQUEST_ID_HEADER],
         )
-    app.add_middleware(RequestContext)
-    return app

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import Field
 
-from app.application.messages import MessageService, SendMessage
+from app.application.messages import (
+    EVENT_NAME_PATTERN,
+    MessageService,
+    SendMessage,
+    check_event_name,
+)
+from app.domain.shared import AuthenticationError, DependencyUnavailable
+from app.domain.storable import storable_json
+from app.infrastructure.validation import domain_check
 from app.interfaces.api.deps import CurrentPrincipal
+from app.interfaces.api.errors import JSON_BODY, problems
+from app.interfaces.api.schemas import STORABLE_JSON, Response
 from app.interfaces.api.schemas import Request as RequestBody
-from app.interfaces.api.schemas import Response
 
 router = APIRouter(prefix="/debug", tags=["debug"])
 
@@ -28,9 +37,17 @@ Messages = Annotated[MessageService, Depends(_messages)]
 class SendMessageRequest(RequestBody):
     """An envelope without `id` (the service assigns it); the request id becomes its correlation."""
 
-    event: str = Field(min_length=1, max_length=255, examples=["debug.echo.v1"])
-    data: dict[str, Any] = Field(examples=[{"key": "smoke", "fail_times": 0}])
-    occurred_at: datetime | None = Field(default=None, description="ignored: set on write")
+    event: Annotated[str, domain_check(check_event_name)] = Field(
+        min_length=1,
+        max_length=255,
+        examples=["debug.echo.v1"],
+        json_schema_extra={"pattern": EVENT_NAME_PATTERN},
+    )
+    data: Annotated[dict[str, Any], domain_check(partial(storable_json, "data"))] = Field(
+        examples=[{"key": "smoke", "fail_times": 0}], description=STORABLE_JSON
+    )
+    # Any text: it is not read, so a datetime type would only refuse what is ignored anyway.
+    occurred_at: str | None = Field(default=None, description="ignored: set on write")
     correlation_id: str | None = Field(default=None, description="ignored: the request id")
 
 
@@ -39,7 +56,10 @@ class SendMessageResponse(Response):
 
 
 @router.post(
-    "/send-message/", status_code=status.HTTP_202_ACCEPTED, response_model=SendMessageResponse
+    "/send-message/",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SendMessageResponse,
+    responses=problems(*JSON_BODY, AuthenticationError, DependencyUnavailable),
 )
 async def send_message(
     body: SendMessageRequest, messages: Messages, principal: CurrentPrincipal

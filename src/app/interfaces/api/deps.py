@@ -1,4 +1,4 @@
-"""Dependencies: services from the container, and the authenticated principal."""
+"""Dependencies: services from the container, the authenticated principal, the client address."""
 
 from __future__ import annotations
 
@@ -62,8 +62,15 @@ async def _health(request: Request) -> HealthService:
     return _container(request).health
 
 
+async def _client_address(request: Request) -> str:
+    """Who sent the request, for per-address limits: X-Forwarded-For counts from a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    return _container(request).proxies.client(peer, request.headers.getlist("x-forwarded-for"))
+
+
 Users = Annotated[UserService, Depends(_users)]
 Auth = Annotated[AuthService, Depends(_auth)]
 Health = Annotated[HealthService, Depends(_health)]
 BearerToken = Annotated[str, Depends(_token)]
 CurrentPrincipal = Annotated[Principal, Depends(_caller)]
+ClientAddress = Annotated[str, Depends(_client_address)]

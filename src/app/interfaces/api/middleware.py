@@ -1,53 +1,76 @@
-"""Pure ASGI middleware: request ids and access log, body size and content type guards."""
+"""Pure ASGI middleware: request ids, access log and the 500; body size and content type guards."""
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
+from collections.abc import Collection
 
 from loguru import logger
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.application.context import correlation_id
-from app.interfaces.api.errors import Kind, problem
+from app.application.context import correlation_id, request_id_or_new
+from app.interfaces.api.errors import (
+    PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    internal_error,
+    problem,
+)
 
 MAX_BODY_BYTES = 1 << 20
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class RequestContext:
-    """Takes `X-Request-ID` (or makes one), returns it, binds it to logs and outbox rows."""
+    """Takes `X-Request-ID` (or makes one), returns it, binds it to logs and outbox rows.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    The id is also the error_id of any problem the request gets. Wrapping the whole app (CORS
+    aside), this turns an exception nothing handled into the 500 problem, so that answer too
+    carries the id and its access line, and its traceback is logged once, here: nothing reaches
+    the server to log it again. Requests to `quiet` paths (probes polled every few seconds) are
+    logged at DEBUG while they succeed.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, show_traceback: bool = False, quiet: Collection[str] = ()
+    ) -> None:
+        self.app, self._show_traceback, self._quiet = app, show_traceback, frozenset(quiet)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        given = Headers(scope=scope).get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        status = 500
+        request_id = request_id_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER, ""))
+        status: int | None = None
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                message.setdefault("headers", []).append((_REQUEST_ID_KEY, request_id.encode()))
             await send(message)
 
         token = correlation_id.set(request_id)
         try:
             with logger.contextualize(request_id=request_id):
-                await self.app(scope, receive, send_with_id)
-                elapsed = (time.perf_counter() - started) * 1000
-                logger.info("{} {} {} {:.1f}ms", scope["method"], scope["path"], status, elapsed)
+                try:
+                    await self.app(scope, receive, send_with_id)
+                except Exception as exc:
+                    path, show = scope["path"], self._show_traceback
+                    failure = internal_error(exc, path, show_traceback=show)
+                    # Once a status is sent the answer cannot change: the server cuts it off.
+                    if status is None:
+                        await failure(scope, receive, send_with_id)
+                self._log(scope, status or 500, (time.perf_counter() - started) * 1000)
         finally:
             correlation_id.reset(token)
+
+    def _log(self, scope: Scope, status: int, elapsed_ms: float) -> None:
+        level = "DEBUG" if scope["path"] in self._quiet and status < 400 else "INFO"
+        logger.log(level, "{} {} {} {:.1f}ms", scope["method"], scope["path"], status, elapsed_ms)
 
 
 class BodyGuard:
@@ -57,17 +80,17 @@ class BodyGuard:
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            refusal = problem(Kind(413, "payload-too-large"), self._too_large, scope["path"])
+            refusal = problem(PAYLOAD_TOO_LARGE, self._too_large, scope["path"])
             return await refusal(scope, receive, send)
         has_body = length not in (None, "0") or "transfer-encoding" in headers
         if has_body and not _is_json(headers.get("content-type", "")):
             detail = "Request body must be application/json"
-            return await problem(Kind(415, "unsupported-media-type"), detail, scope["path"])(
+            return await problem(UNSUPPORTED_MEDIA_TYPE, detail, scope["path"])(
                 scope, receive, send
             )
         await self.app(scope, self._limited(receive), send)

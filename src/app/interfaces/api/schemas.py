@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-from app.domain.users.values import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, PHONE_MAX, PROFILE_LIMITS
+from app.application.context import REQUEST_ID_PATTERN
+from app.domain.storable import MAX_JSON_DEPTH, storable_text
+from app.domain.users.user import PROFILE_FIELDS, check_field
+from app.domain.users.values import (
+    EMAIL_MAX,
+    EMAIL_PATTERN,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    PHONE_MAX,
+    PHONE_PATTERN,
+    PROFILE_LIMITS,
+    Email,
+    check_password_policy,
+    untrimmed,
+)
+from app.infrastructure.validation import domain_check
 
 
 class Request(BaseModel):
@@ -23,31 +40,67 @@ def _text(field: str) -> Any:
     return Field(default=None, max_length=PROFILE_LIMITS[field])
 
 
+# Each field also runs its domain check, so pydantic lists every bad field in one 422; the
+# Field limits (from the same constants) are there for OpenAPI and fail first.
+_PROFILE = {name: domain_check(partial(check_field, name)) for name in PROFILE_FIELDS}
+
+
+# What OpenAPI cannot say of free-form JSON, in words (app.domain.storable checks it).
+STORABLE_JSON = (
+    f"Any JSON object nested at most {MAX_JSON_DEPTH} levels deep, with integers of at most"
+    " 64 bits and no NUL character"
+)
+
+
+def _shown(**keywords: str) -> Any:
+    """JSON Schema keywords for OpenAPI only: the domain check enforces them, with its message."""
+    schema: JsonDict = {**keywords}
+    return Field(json_schema_extra=schema)
+
+
 class SignUpRequest(Request):
-    email: str = Field(max_length=EMAIL_MAX, examples=["ada@example.com"])
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-    first_name: str | None = _text("first_name")
-    last_name: str | None = _text("last_name")
+    email: Annotated[str, domain_check(Email.parse)] = Field(
+        max_length=EMAIL_MAX,
+        examples=["ada@example.com"],
+        json_schema_extra={"pattern": untrimmed(EMAIL_PATTERN)},
+    )
+    password: Annotated[str, domain_check(check_password_policy)] = Field(
+        min_length=PASSWORD_MIN, max_length=PASSWORD_MAX
+    )
+    first_name: Annotated[str | None, _PROFILE["first_name"]] = _text("first_name")
+    last_name: Annotated[str | None, _PROFILE["last_name"]] = _text("last_name")
 
 
 class SignInRequest(Request):
-    email: str = Field(max_length=EMAIL_MAX)
-    password: str = Field(max_length=PASSWORD_MAX)
+    """Any text is tried (a wrong email is a 401), but only text the service can store."""
+
+    email: Annotated[str, domain_check(partial(storable_text, "email"))] = Field(
+        max_length=EMAIL_MAX
+    )
+    password: Annotated[str, domain_check(partial(storable_text, "password"))] = Field(
+        max_length=PASSWORD_MAX
+    )
 
 
 class UpdateMeRequest(Request):
     """Profile fields only; any other key (email, password, uuid, is_active, ...) is a 422."""
 
-    first_name: str | None = _text("first_name")
-    last_name: str | None = _text("last_name")
-    phone: str | None = Field(default=None, max_length=PHONE_MAX)
-    birthday: date | None = None
-    street: str | None = _text("street")
-    city: str | None = _text("city")
-    state: str | None = _text("state")
-    zip_code: str | None = _text("zip_code")
-    country: str | None = _text("country")
-    meta: dict[str, Any] | None = None
+    first_name: Annotated[str | None, _PROFILE["first_name"]] = _text("first_name")
+    last_name: Annotated[str | None, _PROFILE["last_name"]] = _text("last_name")
+    phone: Annotated[
+        Annotated[str, _shown(pattern=untrimmed(PHONE_PATTERN))] | None, _PROFILE["phone"]
+    ] = Field(default=None, max_length=PHONE_MAX)
+    # Text the domain parses, as gRPC sends it: pydantic's date would also take 0 or a datetime.
+    birthday: Annotated[Annotated[str, _shown(format="date")] | None, _PROFILE["birthday"]] = None
+    street: Annotated[str | None, _PROFILE["street"]] = _text("street")
+    city: Annotated[str | None, _PROFILE["city"]] = _text("city")
+    state: Annotated[str | None, _PROFILE["state"]] = _text("state")
+    zip_code: Annotated[str | None, _PROFILE["zip_code"]] = _text("zip_code")
+    country: Annotated[str | None, _PROFILE["country"]] = _text("country")
+    # An object or absent: null would store a profile that cannot be read back.
+    meta: Annotated[dict[str, Any], _PROFILE["meta"]] = Field(
+        default_factory=dict, description=STORABLE_JSON
+    )
 
 
 class SignUpResponse(Response):
@@ -93,18 +146,28 @@ class HealthResponse(BaseModel):
     components: dict[str, str]
 
 
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
 class FieldError(BaseModel):
-    field: str
+    field: str = Field(description="The invalid field, dotted when nested; `body` for all of it")
     message: str
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document: the body of every error response."""
 
-    type: str
+    type: str = Field(examples=["urn:problem:validation"], pattern=r"^urn:problem:[a-z-]+$")
     title: str
-    status: int
+    status: int = Field(ge=400, le=599)
     detail: str
-    instance: str
-    error_id: str
-    errors: list[FieldError] = []
+    instance: str = Field(description="The request path")
+    error_id: str = Field(
+        description="The request id (X-Request-ID), also in the request's log lines",
+        pattern=REQUEST_ID_PATTERN,
+    )
+    errors: list[FieldError] = Field(description="One entry per invalid field (422)")
+    traceback: list[str] | None = Field(
+        default=None, description="Only with DEBUG=true, never in PROD"
+    )

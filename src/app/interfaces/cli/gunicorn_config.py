@@ -30,6 +30,9 @@ preload_app = False
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
+# Uvicorn's workers trust nobody's X-Forwarded-For (not even FORWARDED_ALLOW_IPS): the app
+# judges it alone, against TRUSTED_PROXIES, the same way for REST and gRPC.
+forwarded_allow_ips = ""
 # The request-context middleware already logs each request with its id.
 accesslog = None
 errorlog = "-"

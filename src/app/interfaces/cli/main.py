@@ -32,7 +32,8 @@ def _api(args: argparse.Namespace) -> int:
         reload=args.reload,
         access_log=False,  # the request-context middleware logs each request with its id
         log_config=None,
-        proxy_headers=True,
+        # X-Forwarded-For is judged by the app alone, against TRUSTED_PROXIES (deps.py).
+        proxy_headers=False,
     )
     return 0
 
@@ -61,6 +62,12 @@ def _relay(args: argparse.Namespace) -> int:
     return run_relay()
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from app.interfaces.cli.outbox import run_outbox
+
+    return run_outbox(args)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app", description="Start a process of the service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,7 +93,19 @@ def _parser() -> argparse.ArgumentParser:
     consume.set_defaults(run=_consume)
     relay = commands.add_parser("relay", help="publish the outbox alone (no consumer)")
     relay.set_defaults(run=_relay)
+    _add_outbox(commands)
     return parser
+
+
+def _add_outbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    outbox = commands.add_parser("outbox", help="list the parked outbox rows or queue them again")
+    outbox.set_defaults(run=_outbox)
+    actions = outbox.add_subparsers(dest="action")
+    actions.add_parser("list", help="the parked rows (the default)")
+    retry = actions.add_parser("retry", help="queue parked rows again")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="a row's id, as `app outbox` lists it")
+    which.add_argument("--all", action="store_true", help="every parked row")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from loguru import logger
+from sqlalchemy import URL
 
 import app
 from app.config.settings import load_settings
@@ -16,11 +17,14 @@ from app.infrastructure.logging import configure_logging
 _MIGRATIONS = Path(app.__file__).parent / "infrastructure" / "db" / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: URL) -> Config:
     """Alembic's config for a database, independent of the working directory."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    # The rendered URL percent-encodes the password's special characters; the config is a
+    # configparser, which reads `%` as interpolation, so each one is doubled.
+    url = database_url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

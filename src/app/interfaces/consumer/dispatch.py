@@ -17,6 +17,7 @@ from app.domain.shared import (
     NotFoundError,
     ValidationError,
 )
+from app.domain.storable import storable_json
 from app.infrastructure.errors import UNAVAILABLE_ERRORS
 from app.infrastructure.messaging.delivery import (
     Ack,
@@ -27,9 +28,9 @@ from app.infrastructure.messaging.delivery import (
     backoff,
 )
 from app.infrastructure.messaging.envelope import Envelope, MalformedMessage, parse
+from app.infrastructure.validation import domain_error
 from app.interfaces.consumer.handlers import CeleryRoute, Handler, Message
 
-_INVALID = (PydanticValidationError, ValidationError)
 _NEVER_SUCCEEDS = (NotFoundError, AuthenticationError, AuthorizationError)
 
 
@@ -82,6 +83,8 @@ class Dispatcher:
     async def _run(
         self, entry: Handler | CeleryRoute, data: Mapping[str, Any], message: Message
     ) -> None:
+        # Before any handler: data PostgreSQL or a serializer would refuse is invalid-data.
+        storable_json("data", data)
         if isinstance(entry, CeleryRoute):
             assert self._task_sender is not None  # checked at construction
             if entry.data is not None:
@@ -91,8 +94,10 @@ class Dispatcher:
             await entry(self._container, data, message)
 
     def _failure(self, exc: Exception, message: Message) -> Outcome:
+        if isinstance(exc, PydanticValidationError):  # its str() would repeat the data
+            exc = domain_error(exc)
         detail = f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, _INVALID):
+        if isinstance(exc, ValidationError):
             return DeadLetter(DeadLetterReason.INVALID_DATA, detail)
         if isinstance(exc, AlreadyExistsError):
             return Ack()  # already done

@@ -11,6 +11,10 @@ An entry is one of two kinds:
   for that Celery task and acks once the Celery broker accepted it; its `data` adapter checks
   the payload first (a failure dead-letters it as `invalid-data`), then the task runs the use
   case in a worker. The consumer needs a TaskSender for it (`app consume` passes one).
+
+Before either kind runs, the dispatcher dead-letters as `invalid-data` any `data` that breaks
+the storable rule of `domain/storable.py` (a NUL, NaN, an infinity, nesting past 32 levels), so
+no handler has to think of what PostgreSQL or a serializer would refuse.
 """
 
 from __future__ import annotations

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import grpc
 from loguru import logger
 
+from app.application.context import current_error_id
 from app.domain.shared import (
     AlreadyExistsError,
     AuthenticationError,
     AuthorizationError,
     DomainError,
     NotFoundError,
+    Overloaded,
     RateLimited,
     ValidationError,
 )
@@ -57,9 +58,11 @@ def code_of(exc: BaseException) -> grpc.StatusCode:
 def failure_of(exc: BaseException, method: str) -> Failure:
     """Translate and log the exception; only a domain error's own message reaches the client."""
     code = code_of(exc)
-    error_id = uuid.uuid4().hex
+    error_id = current_error_id()  # the call's request id: one id to find it by in the log
     metadata: list[tuple[str, str]] = [("error_id", error_id)]
     log = logger.bind(error_id=error_id)
+    if isinstance(exc, RateLimited | Overloaded):
+        metadata.append(("retry-after", str(exc.retry_after)))
     if code is grpc.StatusCode.INTERNAL:
         log.opt(exception=exc).error("{} {}: unhandled error", method, code.name)
         return Failure(code, INTERNAL_DETAIL, tuple(metadata))
@@ -67,8 +70,6 @@ def failure_of(exc: BaseException, method: str) -> Failure:
         log.error("{} {}: {!r}", method, code.name, exc)
         return Failure(code, UNAVAILABLE_DETAIL, tuple(metadata))
     assert isinstance(exc, DomainError)
-    if isinstance(exc, RateLimited):
-        metadata.append(("retry-after", str(exc.retry_after)))
     metadata.extend(("field-error", f"{field}: {message}") for field, message in exc.errors)
     log.info("{} {}: {}", method, code.name, exc.detail)
     return Failure(code, exc.detail, tuple(metadata))

@@ -6,9 +6,7 @@ Watch, reflection) pass through untouched. The wrapped handler is built once per
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Collection
 from contextvars import ContextVar
 from typing import Any
@@ -18,7 +16,7 @@ from google.protobuf.message import DecodeError
 from loguru import logger
 
 from app.application.auth import AuthService, Principal
-from app.application.context import correlation_id
+from app.application.context import correlation_id, request_id_or_new
 from app.domain.shared import AuthenticationError, ValidationError
 from app.interfaces.grpc.errors import failure_of
 
@@ -26,7 +24,6 @@ Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]]
 
 APP_METHODS = "/app.v1."
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _principal: ContextVar[Principal | None] = ContextVar("grpc_principal", default=None)
 
 
@@ -79,14 +76,14 @@ class RequestContextInterceptor(UnaryInterceptor):
     """Request id and access log, like REST's RequestContext middleware.
 
     Takes `x-request-id` (or makes one), returns it in trailing metadata, binds it to logs and
-    outbox rows, and logs one line per call: method, status code and duration.
+    outbox rows, and logs one line per call: method, status code and duration. It must be the
+    outermost interceptor: the error interceptor inside it reports this id as the error_id.
     """
 
     async def around(
         self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext, method: str
     ) -> Any:
-        given = _metadata(context, "x-request-id")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = request_id_or_new(_metadata(context, "x-request-id"))
         # Trailing, not initial, metadata: it rides on the status frame instead of costing a write.
         context.set_trailing_metadata((("x-request-id", request_id),))
         token = correlation_id.set(request_id)

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import grpc
+from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message_factory
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from loguru import logger
@@ -26,7 +27,6 @@ from app.interfaces.grpc.pb import (
     auth_pb2,
     auth_pb2_grpc,
     debug_pb2,
-    debug_pb2_grpc,
     users_pb2,
     users_pb2_grpc,
 )
@@ -48,6 +48,10 @@ PUBLIC_METHODS = frozenset(
         "/app.v1.DebugService/HealthCheck",
     }
 )
+_DEBUG = debug_pb2.DESCRIPTOR.services_by_name["DebugService"]
+# Publishing arbitrary events is a development tool, like the REST twin absent in PROD: there
+# the method has no handler (gRPC answers UNIMPLEMENTED) and reflection does not describe it.
+DEVELOPMENT_ONLY_METHODS = frozenset({f"/{_DEBUG.full_name}/SendMessage"})
 _SERVING = health_pb2.HealthCheckResponse.SERVING
 _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -127,25 +131,79 @@ def create_server(
             *_keepalive(settings.grpc_keepalive_seconds),
         ],
     )
-    _add_app_services(server, container)
+    hidden = DEVELOPMENT_ONLY_METHODS if settings.is_prod else frozenset()
+    _add_app_services(server, container, hidden)
     reporter = HealthReporter(container.health, APP_SERVICES, health_interval)
     health_pb2_grpc.add_HealthServicer_to_server(reporter.servicer, server)
-    reflection.enable_server_reflection(
-        (*APP_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    served = (*APP_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(served, server, pool=_reflection_pool(served, hidden))
     address = f"{settings.grpc_host}:{settings.grpc_port if port is None else port}"
     bound = server.add_insecure_port(address)
     return GrpcServer(server, bound, reporter)
 
 
-def _add_app_services(server: grpc.aio.Server, container: Container) -> None:
+def _add_app_services(
+    server: grpc.aio.Server, container: Container, hidden: Collection[str]
+) -> None:
     # The generated registration functions carry no annotations.
     add_auth = auth_pb2_grpc.add_AuthServiceServicer_to_server
     add_users = users_pb2_grpc.add_UsersServiceServicer_to_server
-    add_debug = debug_pb2_grpc.add_DebugServiceServicer_to_server
-    add_auth(AuthServicer(container.users, container.auth), server)  # type: ignore[no-untyped-call]
+    add_auth(AuthServicer(container.users, container.auth, container.proxies), server)  # type: ignore[no-untyped-call]
     add_users(UsersServicer(container.users), server)  # type: ignore[no-untyped-call]
-    add_debug(DebugServicer(container.health, container.messages), server)  # type: ignore[no-untyped-call]
+    _add_served(server, _DEBUG, DebugServicer(container.health, container.messages), hidden)
+
+
+def _add_served(
+    server: grpc.aio.Server,
+    service: descriptor.ServiceDescriptor,
+    servicer: object,
+    hidden: Collection[str],
+) -> None:
+    """Register a servicer's unary methods but the `hidden` ones, which answer UNIMPLEMENTED."""
+    handlers = {
+        method.name: grpc.unary_unary_rpc_method_handler(
+            getattr(servicer, method.name),
+            request_deserializer=message_factory.GetMessageClass(method.input_type).FromString,
+            response_serializer=message_factory.GetMessageClass(
+                method.output_type
+            ).SerializeToString,
+        )
+        for method in service.methods
+        if f"/{service.full_name}/{method.name}" not in hidden
+    }
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(service.full_name, handlers),)
+    )
+    server.add_registered_method_handlers(service.full_name, handlers)
+
+
+def _reflection_pool(
+    services: Sequence[str], hidden: Collection[str]
+) -> descriptor_pool.DescriptorPool:
+    """The proto files of `services` as reflection describes them: `hidden` methods left out."""
+    pool, added = descriptor_pool.DescriptorPool(), set[str]()
+
+    def add(file: descriptor.FileDescriptor) -> None:
+        if file.name in added:
+            return
+        for dependency in file.dependencies:
+            add(dependency)
+        proto = descriptor_pb2.FileDescriptorProto()
+        file.CopyToProto(proto)
+        for service in proto.service:
+            kept = [
+                m
+                for m in service.method
+                if f"/{proto.package}.{service.name}/{m.name}" not in hidden
+            ]
+            del service.method[:]
+            service.method.extend(kept)
+        pool.Add(proto)
+        added.add(file.name)
+
+    for name in services:
+        add(descriptor_pool.Default().FindFileContainingSymbol(name))
+    return pool
 
 
 async def serve(settings: Settings, port: int | None = None) -> None:

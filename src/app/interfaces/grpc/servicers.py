@@ -8,6 +8,7 @@ from app.application.auth import AuthService
 from app.application.health import HealthService
 from app.application.messages import MessageService, SendMessage
 from app.application.users import RegisterUser, UpdateProfile, UserService
+from app.infrastructure.proxies import NO_PROXIES, TrustedProxies
 from app.interfaces.grpc import convert
 from app.interfaces.grpc.interceptors import current_principal
 from app.interfaces.grpc.pb import (
@@ -21,8 +22,8 @@ from app.interfaces.grpc.pb import (
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, users: UserService, auth: AuthService) -> None:
-        self._users, self._auth = users, auth
+    def __init__(self, users: UserService, auth: AuthService, proxies: TrustedProxies) -> None:
+        self._users, self._auth, self._proxies = users, auth, proxies
 
     async def SignUp(
         self, request: auth_pb2.SignUpRequest, context: grpc.aio.ServicerContext
@@ -33,12 +34,13 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             first_name=request.first_name if request.HasField("first_name") else None,
             last_name=request.last_name if request.HasField("last_name") else None,
         )
+        await self._auth.admit_sign_up(client_address(context, self._proxies))
         return convert.signed_up(await self._users.register(cmd))
 
     async def IssueTokens(
         self, request: auth_pb2.IssueTokensRequest, context: grpc.aio.ServicerContext
     ) -> auth_pb2.TokenPair:
-        cmd = convert.sign_in(request, client_address(context))
+        cmd = convert.sign_in(request, client_address(context, self._proxies))
         return convert.token_pair(await self._auth.sign_in(cmd))
 
     async def RefreshTokens(
@@ -86,10 +88,13 @@ class DebugServicer(debug_pb2_grpc.DebugServiceServicer):
         return debug_pb2.SendMessageResponse(id=str(await self._messages.send(cmd)))
 
 
-def client_address(context: grpc.aio.ServicerContext) -> str:
-    """The peer's address without its port (`ipv4:127.0.0.1:5000` -> `127.0.0.1`)."""
+def client_address(context: grpc.aio.ServicerContext, proxies: TrustedProxies = NO_PROXIES) -> str:
+    """The caller's address without its port (`ipv4:127.0.0.1:5000` -> `127.0.0.1`), taken from
+    `x-forwarded-for` metadata only when the peer is a trusted proxy (the same rule as REST)."""
     peer: str = context.peer() or "unknown"
     kind, _, rest = peer.partition(":")
     if kind in ("ipv4", "ipv6"):
-        return rest.rpartition(":")[0].strip("[]") or "unknown"
-    return peer
+        peer = rest.rpartition(":")[0].strip("[]") or "unknown"
+    metadata = context.invocation_metadata() or ()
+    forwarded = [str(value) for key, value in metadata if key == "x-forwarded-for"]
+    return proxies.client(peer, forwarded)

@@ -1,0 +1,132 @@
+"""The Redis session store against the real Redis: owners, the per-user index, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from app.domain.auth.session import RefreshOutcome, SessionLifetime
+from app.infrastructure.redis import RedisSessionStore
+
+LIFETIME = SessionLifetime(idle_seconds=600, max_seconds=3600)
+
+
+@pytest.fixture
+def prefix(settings) -> str:
+    return f"{settings.redis_key_prefix}sessions-{uuid.uuid4().hex[:8]}:"
+
+
+@pytest.fixture
+def redis(container):
+    return container.redis
+
+
+@pytest.fixture
+def store(redis, prefix) -> RedisSessionStore:
+    return RedisSessionStore(redis, prefix)
+
+
+async def index_of(redis, prefix: str, user: uuid.UUID) -> set[str]:
+    return set(await redis.smembers(f"{prefix}user-sessions:{user}"))
+
+
+async def test_a_session_belongs_to_its_user_and_to_no_other(store):
+    user = uuid.uuid4()
+    await store.create("s1", user, "jti", LIFETIME)
+    assert await store.belongs_to("s1", user)
+    assert not await store.belongs_to("s1", uuid.uuid4())
+    assert not await store.belongs_to("no-such-session", user)
+
+
+async def test_rotating_another_users_session_is_missing_and_leaves_it_as_it_was(
+    store, redis, prefix
+):
+    owner = uuid.uuid4()
+    await store.create("s1", owner, "live-jti", LIFETIME)
+    outcome = await store.rotate("s1", uuid.uuid4(), "live-jti", "new", LIFETIME)
+    assert outcome is RefreshOutcome.MISSING
+    assert await redis.hget(f"{prefix}session:s1", "jti") == "live-jti"
+    assert await store.rotate("s1", owner, "live-jti", "new", LIFETIME) is RefreshOutcome.ROTATED
+
+
+async def test_revoke_all_ends_every_session_of_the_user_and_no_other(store, redis, prefix):
+    user, other = uuid.uuid4(), uuid.uuid4()
+    for session_id in ("a", "b", "c"):
+        await store.create(session_id, user, "jti", LIFETIME)
+    await store.create("theirs", other, "jti", LIFETIME)
+    await store.revoke_all(user)
+    assert [await store.belongs_to(s, user) for s in ("a", "b", "c")] == [False] * 3
+    assert await index_of(redis, prefix, user) == set()
+    assert await store.belongs_to("theirs", other)
+
+
+async def test_the_user_index_expires_no_earlier_than_its_sessions(store, redis, prefix):
+    user = uuid.uuid4()
+    await store.create("a", user, "jti", SessionLifetime(idle_seconds=60, max_seconds=100))
+    index_ttl = await redis.ttl(f"{prefix}user-sessions:{user}")
+    assert 100 - 2 <= index_ttl <= 100
+    assert await redis.ttl(f"{prefix}session:a") <= index_ttl
+
+
+async def test_sign_out_and_reuse_take_the_session_out_of_the_index(store, redis, prefix):
+    user = uuid.uuid4()
+    await store.create("signed-out", user, "jti", LIFETIME)
+    await store.create("stolen", user, "jti", LIFETIME)
+    await store.create("kept", user, "jti", LIFETIME)
+    await store.delete("signed-out", user)
+    assert await store.rotate("stolen", user, "spent-jti", "new", LIFETIME) is (
+        RefreshOutcome.REUSED
+    )
+    assert await index_of(redis, prefix, user) == {"kept"}
+
+
+async def test_a_session_that_expired_on_its_own_leaves_the_index_at_the_next_sign_in(
+    store, redis, prefix
+):
+    user = uuid.uuid4()
+    await store.create("old", user, "jti", LIFETIME)
+    await redis.delete(f"{prefix}session:old")  # what its TTL does
+    await store.create("new", user, "jti", LIFETIME)
+    assert await index_of(redis, prefix, user) == {"new"}
+
+
+async def test_the_ttl_never_reaches_past_the_absolute_deadline(store, redis, prefix):
+    user, short = uuid.uuid4(), SessionLifetime(idle_seconds=600, max_seconds=5)
+    await store.create("s", user, "j1", short)
+    assert 0 < await redis.ttl(f"{prefix}session:s") <= 5
+    assert await store.rotate("s", user, "j1", "j2", short) is RefreshOutcome.ROTATED
+    assert 0 < await redis.ttl(f"{prefix}session:s") <= 5
+
+
+async def test_a_session_past_its_deadline_is_not_rotated_and_is_deleted(store, redis, prefix):
+    user = uuid.uuid4()
+    await store.create("s", user, "j1", LIFETIME)
+    await redis.hset(f"{prefix}session:s", "deadline", 1)  # as if its deadline had passed
+    assert await store.rotate("s", user, "j1", "j2", LIFETIME) is RefreshOutcome.EXPIRED
+    assert not await redis.exists(f"{prefix}session:s")
+    assert await index_of(redis, prefix, user) == set()
+
+
+async def test_a_session_ends_at_its_deadline_however_often_it_is_refreshed(store):
+    user, lifetime = uuid.uuid4(), SessionLifetime(idle_seconds=600, max_seconds=2)
+    await store.create("s", user, "j0", lifetime)
+    outcomes = []
+    for step in range(1, 6):
+        await asyncio.sleep(0.5)
+        outcomes.append(await store.rotate("s", user, f"j{step - 1}", f"j{step}", lifetime))
+    assert outcomes[0] is RefreshOutcome.ROTATED
+    assert outcomes[-1] is not RefreshOutcome.ROTATED
+    assert not await store.belongs_to("s", user)
+
+
+async def test_a_session_opened_before_deadlines_gets_one_and_joins_the_index(store, redis, prefix):
+    user = uuid.uuid4()
+    key = f"{prefix}session:legacy"
+    await redis.hset(key, mapping={"sub": str(user), "jti": "j1"})
+    await redis.expire(key, 86400)
+    assert await store.rotate("legacy", user, "j1", "j2", LIFETIME) is RefreshOutcome.ROTATED
+    assert await redis.hget(key, "deadline")
+    assert 0 < await redis.ttl(key) <= LIFETIME.idle_seconds
+    assert await index_of(redis, prefix, user) == {"legacy"}
