@@ -15,8 +15,9 @@ Makes the backing services ready for a local run or the test suite:
     Tansu, the Kafka-compatible broker of the dev requirements (.venv), there in the background
     (in-memory storage; log and PID file under RUN_DIR, default .run/; `local_run.sh --stop`
     stops it); without .venv it is listed as missing (install it: bash local_run.sh --install);
-  - as root with apt-get, installs Debian's chromium when /usr/bin/chromium is missing (the
-    Swagger UI test drives it; elsewhere it only prints a note);
+  - as root with apt-get, installs Debian's chromium, pgbouncer and prometheus when they are
+    missing (the Swagger UI test drives the first, the PgBouncer tests start the second, CI's
+    promtool and the scrape test use the third; elsewhere it only prints a note);
   - creates the database DB_NAME (drops it first with --recreate).
 Settings come from the environment and, in LAUNCH_MODE=LOCAL, from .env for the variables the
 environment does not set (as the service reads them; see .env.example).
@@ -126,23 +127,27 @@ if [ "$MESSAGE_BROKER" = kafka ]; then
   ensure_kafka "$kh" "$kp"
 fi
 
-# The Swagger UI test drives Debian's Chromium (never a browser downloaded by Playwright). Only
-# the test needs it, so where it cannot be installed this is a note, not a failure.
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then echo "ok: chromium"; return; fi
+# Debian packages that only some tests need: where they cannot be installed this is a note,
+# not a failure. The Swagger UI test drives Debian's Chromium (never a browser downloaded by
+# Playwright); the PgBouncer tests start Debian's pgbouncer (1.18 on Debian 12) themselves.
+# Debian's prometheus ships promtool (the alert rules' checks) and the server the scrape test runs.
+ensure_package() {  # package binary purpose
+  if [ -x "$2" ]; then echo "ok: $1"; return; fi
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "note: /usr/bin/chromium is missing (the Swagger UI test needs it): apt-get install -y chromium" >&2
+    echo "note: $2 is missing ($3 needs it): apt-get install -y $1" >&2
     return
   fi
-  echo "installing chromium (apt-get)"
+  echo "installing $1 (apt-get)"
   # A fresh image has no package lists: fetch them only then, the update is the slow part.
-  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  if ! apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
     apt-get update -qq >/dev/null
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  echo "ok: chromium"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+  echo "ok: $1"
 }
-ensure_chromium
+ensure_package chromium /usr/bin/chromium "the Swagger UI test"
+ensure_package pgbouncer /usr/sbin/pgbouncer "the PgBouncer tests"
+ensure_package prometheus /usr/bin/promtool "promtool in CI and the Prometheus scrape test"
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing:" >&2

@@ -42,6 +42,31 @@ async def unreachable(broker_settings):
     await built.aclose()
 
 
+class HeldPublisher:
+    """A broker that takes messages and confirms none until released: a relay stuck mid-round."""
+
+    name = "broker"
+
+    def __init__(self) -> None:
+        self.received: list[OutgoingMessage] = []
+        self.holding, self.release = asyncio.Event(), asyncio.Event()
+
+    async def publish(self, messages):
+        await self.publish_each(messages)
+
+    async def publish_each(self, messages):
+        self.received += messages
+        self.holding.set()
+        await self.release.wait()
+        return [None] * len(messages)
+
+    async def check(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
 async def _rows(container):
     async with container.sessions() as session:
         return (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
@@ -113,6 +138,38 @@ async def test_a_relay_round_failing_for_another_reason_does_not_end_the_loop(se
 
 async def _at_least(items: list[str], count: int) -> bool:
     return len(items) >= count
+
+
+@pytest.mark.parametrize(
+    "broker_settings", [MessageBroker.RABBITMQ], indirect=True, ids=["rabbitmq"]
+)
+async def test_while_one_relay_publishes_a_round_another_relay_publishes_nothing(
+    broker_container,
+):
+    # Two relays of two processes: one is in the middle of a round (its broker has not confirmed
+    # yet); rows written meanwhile, of its key and of another, wait for it instead of leaving
+    # through the second relay, so only one relay publishes at a time, in `id` order.
+    held = HeldPublisher()
+    holder = build_container(broker_container.settings, publisher=held)
+    send = broker_container.messages.send
+    try:
+        first = await send(SendMessage(event="debug.echo.v1", data={"key": "a"}, key="a"))
+        round_in_flight = asyncio.create_task(holder.relay.run_once())
+        await asyncio.wait_for(held.holding.wait(), 10)
+        await send(SendMessage(event="debug.echo.v1", data={"key": "a"}, key="a"))
+        await send(SendMessage(event="debug.echo.v1", data={"key": "b"}, key="b"))
+
+        assert await broker_container.relay.run_once() == 0
+        assert all(row.published_at is None for row in await _rows(broker_container))
+
+        held.release.set()
+        assert await round_in_flight == 1
+        assert [message.id for message in held.received] == [first]
+        assert await broker_container.relay.run_once() == 2  # the lock went with the round
+    finally:
+        held.release.set()
+        await holder.aclose()
+    assert all(row.published_at is not None for row in await _rows(broker_container))
 
 
 @pytest.mark.slow

@@ -8,8 +8,10 @@ from uuid import UUID
 
 
 class EchoCounter(Protocol):
-    async def increment_once(self, key: str, message_id: UUID | None) -> bool:
-        """Add 1 to the key's counter unless this message id was counted; True when counted."""
+    async def increment_once(self, key: str, message_id: UUID | None, seq: int | None) -> bool:
+        """Add 1 to the key's counter unless this message id was counted; True when counted.
+
+        In the same atomic step, a `seq` is appended to the key's list of handled seqs."""
         ...
 
 
@@ -23,6 +25,7 @@ class Echo:
     fail_times: int
     attempt: int  # 1 on the first delivery of the message
     message_id: UUID | None = None
+    seq: int | None = None  # where the sender put it in its key's sequence: order made visible
 
 
 class EchoService:
@@ -30,7 +33,9 @@ class EchoService:
         self._counter = counter
 
     async def echo(self, cmd: Echo) -> bool:
-        """Fail the first `fail_times` attempts, then count the message once. Raises EchoFailed."""
+        """Fail the first `fail_times` attempts, then count the message (and its seq) once.
+
+        Raises EchoFailed."""
         if cmd.attempt <= cmd.fail_times:
             raise EchoFailed(f"attempt {cmd.attempt} of {cmd.fail_times} planned failures")
-        return await self._counter.increment_once(cmd.key, cmd.message_id)
+        return await self._counter.increment_once(cmd.key, cmd.message_id, cmd.seq)

@@ -79,6 +79,8 @@ class Settings:
     db_password: str = field(repr=False)
     connections_pool_min_size: int
     connections_pool_max_overflow: int
+    db_max_connections_per_pod: int
+    db_pgbouncer: bool
     redis_url: str
     redis_key_prefix: str
     celery_broker_url: str
@@ -209,6 +211,10 @@ def _read(env: Env) -> dict[str, Any]:
         connections_pool_max_overflow=env.int(
             "CONNECTIONS_POOL_MAX_OVERFLOW", 8, validate=_at_least(0)
         ),
+        db_max_connections_per_pod=env.int(
+            "DB_MAX_CONNECTIONS_PER_POD", 0, validate=_at_least(0)
+        ),
+        db_pgbouncer=env.bool("DB_PGBOUNCER", False),
         redis_url=env.str("REDIS_URL", "redis://127.0.0.1:6379/0"),
         redis_key_prefix=env.str("REDIS_KEY_PREFIX", "app:"),
         celery_broker_url=env.str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1"),

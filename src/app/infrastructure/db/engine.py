@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
+from loguru import logger
 from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from app.config.settings import Settings
 from app.domain.shared import DependencyUnavailable
+from app.infrastructure.capacity import connection_budget
 
 # PostgreSQL refusing connections (full, starting up, gone) is an outage, not a bug: the
 # driver's own errors for it are raised as DependencyUnavailable (503 / UNAVAILABLE / retry).
@@ -28,6 +31,10 @@ _OUTAGES = (
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """The process's pool. Raises SettingsError when the pool alone exceeds the pod's limit."""
+    budget = connection_budget(settings, 1, "one process")
+    pgbouncer = " through PgBouncer" if settings.db_pgbouncer else ""
+    logger.info("connection budget of this process{}: {}", pgbouncer, budget)
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.connections_pool_min_size,
@@ -40,10 +47,41 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # An error's message would otherwise carry the statement's values (emails, hashes) into
         # the logs.
         hide_parameters=True,
-        connect_args={"timeout": 5, "server_settings": {"application_name": settings.project_name}},
+        connect_args=driver_arguments(settings),
     )
     event.listen(engine.sync_engine, "handle_error", _outage_as_unavailable)
     return engine
+
+
+def driver_arguments(settings: Settings) -> dict[str, Any]:
+    """asyncpg's connect arguments, and the SQLAlchemy dialect's statement options."""
+    # application_name is a startup parameter PgBouncer passes on (it tracks it per client).
+    arguments: dict[str, Any] = {
+        "timeout": 5,
+        "server_settings": {"application_name": settings.project_name},
+    }
+    if settings.db_pgbouncer:
+        arguments |= _TRANSACTION_POOLING
+    return arguments
+
+
+def _unnamed() -> str:
+    return ""
+
+
+# PgBouncer in transaction pooling mode gives each transaction (each statement outside one) to
+# any of its server connections, and 1.18 (Debian 12's) does not track prepared statements. A
+# statement named on one server connection is then missing on the next ("prepared statement
+# __asyncpg_stmt_9__ does not exist") or its name is taken there by another client ("already
+# exists"). So nothing is named or cached past the statement: asyncpg and SQLAlchemy's dialect
+# keep no statement cache, and the dialect's prepare uses the unnamed statement, which asyncpg
+# parses again in the same message sequence as its execution. The cost is a second Parse of
+# each statement on the server.
+_TRANSACTION_POOLING: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unnamed,
+}
 
 
 def _outage_as_unavailable(context: ExceptionContext) -> None:

@@ -1,10 +1,21 @@
 """The outbox relay: publishes committed events in order per key, marks them sent, parks refusals.
 
-Several relays may run at once (in every `app consume`, alone as `app relay`, from Celery beat):
-`FOR UPDATE SKIP LOCKED` hands each pending row to one of them. The rows stay locked while they
-are published, so a row is never sent by two relays at the same time, and a row whose key has
-an older row still pending outside the batch (held by another relay, or waiting for its
-backoff) waits for it: the rows of one ordering key reach the broker in `id` order.
+A relay runs in every `app consume`, alone as `app relay` and from Celery beat, so a fleet has
+many; one publishes at a time. Each round is one transaction that starts with
+`pg_try_advisory_xact_lock(RELAY_LOCK_KEY)`: the relay that gets it publishes, the others find
+it taken, publish nothing that round and try again at their next one. The lock is scoped to the
+transaction, not to the session, because behind PgBouncer in transaction pooling a session is
+not a connection; it is released by the commit, or by PostgreSQL when the holder's connection
+dies (a process killed mid-round), so another relay takes over within one
+OUTBOX_RELAY_INTERVAL_SECONDS. Rounds never overlap, so each starts from what the last one
+committed: the rows of one ordering key reach the broker in `id` order. A holder killed after the
+broker confirmed part of its round and before its commit leaves those rows pending: the next
+holder publishes them again (at least once; the consumers' inbox drops the copies).
+
+The rows are still taken `FOR UPDATE SKIP LOCKED`, and a row whose key has an older row pending
+outside the batch waits for it: a relay that does not take the lock (an older release during a
+rolling upgrade) or a transaction holding a row (`app outbox retry`) cannot make a key overtake
+itself either.
 
 A broker that is down (DependencyUnavailable) is no row's fault: the round stops and the rows
 stay due, with no attempt counted. A broker that refuses one message (MessageRefused: over its
@@ -16,6 +27,7 @@ at (`app outbox`); the rows of other keys go on meanwhile.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
@@ -37,6 +49,16 @@ MAX_BACKOFF_SECONDS = 60.0
 MAX_ERROR_LENGTH = 2000
 
 
+def _lock_key(table: str) -> int:
+    """The same signed 64-bit key in every process and release: a digest of the table's name."""
+    digest = hashlib.blake2b(f"outbox-relay:{table}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+RELAY_LOCK_KEY = _lock_key(OutboxRow.__tablename__)
+_TAKE_THE_TURN = select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -52,8 +74,11 @@ class OutboxRelay:
         self._max_attempts = max_attempts
 
     async def run_once(self) -> int:
-        """Publish one batch of due rows; the number published (0 when none or on failure)."""
+        """Publish one batch of due rows; the number published (0 when none, on failure, or
+        while another relay is publishing)."""
         async with self._sessions() as session, session.begin():
+            if not await session.scalar(_TAKE_THE_TURN):
+                return 0  # another relay is in its round; this one tries again at its next
             due = (await session.scalars(self._due())).all()
             return await self._publish(await _first_of_their_keys(session, due))
 

@@ -65,13 +65,16 @@ Handler = Callable[[Container, Mapping[str, Any], Message], Awaitable[None]]
 class EchoData:
     key: Annotated[str, Field(min_length=1, max_length=200)]
     fail_times: Annotated[int, Field(ge=0, le=1000)] = 0
+    seq: Annotated[int, Field(ge=0)] | None = None
 
 
 _ECHO = TypeAdapter(EchoData)
 
 
 async def echo(container: Container, data: Mapping[str, Any], message: Message) -> None:
-    """`debug.echo.v1`: fails `fail_times` times, then counts `debug:echo:<key>` once per id."""
+    """`debug.echo.v1`: fails `fail_times` times, then counts `debug:echo:<key>` once per id.
+
+    A `seq` goes to the list `debug:echo:<key>:seq` in the same step: the order of handling."""
     payload = _ECHO.validate_python(data)
     await container.echo.echo(
         Echo(
@@ -79,6 +82,7 @@ async def echo(container: Container, data: Mapping[str, Any], message: Message) 
             fail_times=payload.fail_times,
             attempt=message.attempt,
             message_id=message.id,
+            seq=payload.seq,
         )
     )
 
