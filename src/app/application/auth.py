@@ -15,6 +15,7 @@ from app.application.ports import (
     TokenCodec,
     UnitOfWork,
 )
+from app.domain.auth.permissions import Permission, Role, authorize
 from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
 from app.domain.shared import AuthenticationError, RateLimited, ValidationError
 from app.domain.users.errors import InactiveAccount, InvalidCredentials, UserNotFound
@@ -39,10 +40,15 @@ class TokenPair:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the user and the session their access token belongs to."""
+    """Who is calling: the user, the session their access token belongs to, and their roles."""
 
     user_id: UUID
     session_id: str
+    roles: frozenset[Role] = frozenset({Role.USER})
+
+    def require(self, permission: Permission) -> None:
+        """Raises PermissionDenied unless the caller's roles grant `permission`."""
+        authorize(self.roles, permission)
 
 
 @dataclass(frozen=True, slots=True)
