@@ -35,6 +35,8 @@ TEST_ENV = {
     "PASSWORD_HASH_ROUNDS": "4",  # bcrypt's minimum: the suite checks behaviour, not cost
     "LOG_LEVEL": "DEBUG",
     "KAFKA_ENABLE_IDEMPOTENCE": "false",
+    # The tests read back a topic's partition 0; the fleet tests choose their own count.
+    "KAFKA_TOPIC_PARTITIONS": "1",
     "CONNECTIONS_POOL_MIN_SIZE": "5",
     # Every test client comes from 127.0.0.1: the limit has its own test with a low value.
     "SIGN_IN_ATTEMPTS_PER_MINUTE": "100000",
@@ -178,11 +180,33 @@ async def container(session_container: Container) -> AsyncIterator[Container]:
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
 
 
+@asynccontextmanager
+async def asgi_client(
+    container: Container, base_url: str = "http://test/api/v1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the real app over `container`, in process."""
+    transport = httpx.ASGITransport(app=create_app(container), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+        yield http
+
+
+@asynccontextmanager
+async def client_on(
+    settings: Settings, base_url: str = "http://test/api/v1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app over a container of its own built on `settings`, closed at exit."""
+    container = build_container(settings)
+    try:
+        async with asgi_client(container, base_url) as http:
+            yield http
+    finally:
+        await container.aclose()
+
+
 @pytest.fixture
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client for the real app wired to the real container."""
-    transport = httpx.ASGITransport(app=create_app(container), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+    async with asgi_client(container) as http:
         yield http
 
 

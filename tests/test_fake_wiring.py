@@ -17,9 +17,9 @@ import pytest
 from app.application.auth import AttemptLimits
 from app.config.settings import Settings
 from app.container import Container, build_container
-from app.interfaces.api.app import create_app
 from app.interfaces.grpc.pb import auth_pb2, users_pb2
 from app.interfaces.grpc.server import create_server
+from tests.conftest import asgi_client
 from tests.fakes import (
     FakeDatabase,
     FakeHasher,
@@ -59,8 +59,7 @@ async def fakes(base_settings: Settings) -> AsyncIterator[Fakes]:
 
 @pytest.fixture
 async def http(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(fakes.container), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
+    async with asgi_client(fakes.container) as client:
         yield client
 
 

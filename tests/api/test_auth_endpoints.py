@@ -6,11 +6,9 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from app.container import build_container
 from app.infrastructure.security import usable_cpus
-from app.interfaces.api.app import create_app
 from tests.api.helpers import PASSWORD, assert_problem, bearer, sign_in, sign_up, unique_email
-from tests.conftest import settings_with
+from tests.conftest import client_on, settings_with
 
 
 async def test_sign_up_answers_201_with_the_public_fields_only(client):
@@ -112,13 +110,8 @@ async def client_with(settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app built on the run's settings with some values changed, counting its
     attempts under a Redis prefix of its own (every test client comes from 127.0.0.1)."""
     prefix = f"{settings.redis_key_prefix}{uuid.uuid4().hex[:8]}:"
-    changed = build_container(settings_with(settings, redis_key_prefix=prefix, **changes))
-    transport = httpx.ASGITransport(app=create_app(changed), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
-            yield http
-    finally:
-        await changed.aclose()
+    async with client_on(settings_with(settings, redis_key_prefix=prefix, **changes)) as http:
+        yield http
 
 
 @pytest.fixture

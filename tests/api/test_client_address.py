@@ -13,10 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.container import build_container
-from app.interfaces.api.app import create_app
 from tests.api.helpers import PASSWORD, unique_email
-from tests.conftest import free_port, process_env, settings_with
+from tests.conftest import client_on, free_port, process_env, settings_with
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -30,21 +28,15 @@ def own_prefix(settings) -> str:
 
 @asynccontextmanager
 async def client_of(settings, **changes) -> AsyncIterator[httpx.AsyncClient]:
-    changed = build_container(
-        settings_with(
-            settings,
-            redis_key_prefix=own_prefix(settings),
-            sign_in_attempts_per_minute=LIMIT,
-            sign_up_attempts_per_minute=LIMIT,
-            **changes,
-        )
+    limited = settings_with(
+        settings,
+        redis_key_prefix=own_prefix(settings),
+        sign_in_attempts_per_minute=LIMIT,
+        sign_up_attempts_per_minute=LIMIT,
+        **changes,
     )
-    transport = httpx.ASGITransport(app=create_app(changed), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
-            yield http
-    finally:
-        await changed.aclose()
+    async with client_on(limited) as http:
+        yield http
 
 
 async def sign_in_from(http: httpx.AsyncClient, forwarded_for: str) -> int:

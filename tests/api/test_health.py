@@ -1,21 +1,15 @@
 import asyncio
 
-import httpx
 import pytest
 
-from app.container import build_container
-from app.interfaces.api.app import create_app
-from tests.conftest import _admin, settings_with
+from tests.conftest import _admin, client_on, settings_with
 
 
 async def test_health_is_503_naming_redis_when_redis_is_down(settings):
-    broken = build_container(settings_with(settings, redis_url="redis://127.0.0.1:1/0"))
-    transport = httpx.ASGITransport(app=create_app(broken), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            response = await http.get("/api/v1/debug/health/")
-    finally:
-        await broken.aclose()
+    async with client_on(
+        settings_with(settings, redis_url="redis://127.0.0.1:1/0"), "http://test"
+    ) as http:
+        response = await http.get("/api/v1/debug/health/")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
@@ -24,18 +18,13 @@ async def test_health_is_503_naming_redis_when_redis_is_down(settings):
 
 
 async def test_a_request_needing_a_down_dependency_is_503_not_500(settings):
-    broken = build_container(settings_with(settings, redis_url="redis://127.0.0.1:1/0"))
-    transport = httpx.ASGITransport(app=create_app(broken), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            response = await http.get(
-                "/api/v1/users/me/", headers={"Authorization": "Bearer x.y.z"}
-            )
-            signin = await http.post(
-                "/api/v1/auth/tokens/", json={"email": "a@b.io", "password": "password1"}
-            )
-    finally:
-        await broken.aclose()
+    async with client_on(
+        settings_with(settings, redis_url="redis://127.0.0.1:1/0"), "http://test"
+    ) as http:
+        response = await http.get("/api/v1/users/me/", headers={"Authorization": "Bearer x.y.z"})
+        signin = await http.post(
+            "/api/v1/auth/tokens/", json={"email": "a@b.io", "password": "password1"}
+        )
     assert response.status_code == 401
     assert signin.status_code == 503
     assert signin.headers["content-type"] == "application/problem+json"
@@ -50,16 +39,11 @@ def refused_role(settings):
 
 
 async def test_postgresql_refusing_connections_is_503_naming_it(settings, refused_role):
-    broken = build_container(settings_with(settings, db_user=refused_role))
-    transport = httpx.ASGITransport(app=create_app(broken), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            health = await http.get("/api/v1/debug/health/")
-            signup = await http.post(
-                "/api/v1/auth/sign-up/", json={"email": "a@b.io", "password": "password1"}
-            )
-    finally:
-        await broken.aclose()
+    async with client_on(settings_with(settings, db_user=refused_role), "http://test") as http:
+        health = await http.get("/api/v1/debug/health/")
+        signup = await http.post(
+            "/api/v1/auth/sign-up/", json={"email": "a@b.io", "password": "password1"}
+        )
     assert (health.status_code, health.json()["components"]["postgres"]) == (503, "unavailable")
     assert signup.status_code == 503
     assert signup.json()["type"] == "urn:problem:unavailable"

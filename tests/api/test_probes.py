@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
-
-from app.config.settings import LaunchMode, Settings
-from app.container import Container, build_container
-from app.interfaces.api.app import create_app
-from tests.conftest import settings_with
+from app.config.settings import LaunchMode
+from tests.conftest import asgi_client, client_on, settings_with
 from tests.logs import process_log
 
 DOWN = {
@@ -20,32 +13,17 @@ DOWN = {
 }
 
 
-@asynccontextmanager
-async def client_of(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(container), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield http
-
-
-@asynccontextmanager
-async def client_with(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app over its own container, closed afterwards."""
-    container = build_container(settings)
-    try:
-        async with client_of(container) as http:
-            yield http
-    finally:
-        await container.aclose()
+ROOT = "http://test"  # the probes live outside /api/v1
 
 
 async def test_livez_is_200_while_every_dependency_is_down(settings):
-    async with client_with(settings_with(settings, **DOWN)) as http:
+    async with client_on(settings_with(settings, **DOWN), ROOT) as http:
         response = await http.get("/livez")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
 async def test_readyz_is_the_health_document_of_debug_health(container):
-    async with client_of(container) as http:
+    async with asgi_client(container, ROOT) as http:
         ready, health = await http.get("/readyz"), await http.get("/api/v1/debug/health/")
     assert ready.status_code == health.status_code == 200
     assert ready.json() == health.json()
@@ -56,7 +34,7 @@ async def test_readyz_is_the_health_document_of_debug_health(container):
 
 
 async def test_readyz_is_503_naming_the_component_that_is_down(settings):
-    async with client_with(settings_with(settings, redis_url=DOWN["redis_url"])) as http:
+    async with client_on(settings_with(settings, redis_url=DOWN["redis_url"]), ROOT) as http:
         response = await http.get("/readyz")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
@@ -65,7 +43,9 @@ async def test_readyz_is_503_naming_the_component_that_is_down(settings):
 
 
 async def test_the_probes_are_served_in_prod_at_the_root_only(container):
-    async with client_with(settings_with(container.settings, launch_mode=LaunchMode.PROD)) as http:
+    async with client_on(
+        settings_with(container.settings, launch_mode=LaunchMode.PROD), ROOT
+    ) as http:
         live, ready = await http.get("/livez"), await http.get("/readyz")
         prefixed = await http.get("/api/v1/livez")
     assert (live.status_code, ready.status_code, prefixed.status_code) == (200, 200, 404)
@@ -73,7 +53,7 @@ async def test_the_probes_are_served_in_prod_at_the_root_only(container):
 
 async def test_successful_probes_stay_out_of_the_info_log(container, settings):
     with process_log(settings, json_lines=False, level="INFO") as log:
-        async with client_of(container) as http:
+        async with asgi_client(container, ROOT) as http:
             for path in ("/livez", "/readyz", "/api/v1/debug/health/"):
                 assert (await http.get(path)).status_code == 200
     assert "GET /livez " not in log.text and "GET /readyz " not in log.text
@@ -82,6 +62,6 @@ async def test_successful_probes_stay_out_of_the_info_log(container, settings):
 
 async def test_a_failing_readiness_probe_is_logged(settings):
     with process_log(settings, json_lines=False, level="INFO") as log:
-        async with client_with(settings_with(settings, redis_url=DOWN["redis_url"])) as http:
+        async with client_on(settings_with(settings, redis_url=DOWN["redis_url"]), ROOT) as http:
             assert (await http.get("/readyz")).status_code == 503
     assert "GET /readyz 503 " in log.text

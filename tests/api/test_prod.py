@@ -9,22 +9,16 @@ import pytest
 from sqlalchemy import text
 
 from app.config.settings import LaunchMode
-from app.container import Container, build_container
-from app.interfaces.api.app import create_app
+from app.container import Container
 from tests.api.helpers import assert_problem, bearer, signed_in
-from tests.conftest import settings_with
+from tests.conftest import client_on, settings_with
 
 
 @pytest.fixture
 async def prod_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     """The app over a PROD container on the run's database (emptied by `container`)."""
-    prod = build_container(settings_with(container.settings, launch_mode=LaunchMode.PROD))
-    transport = httpx.ASGITransport(app=create_app(prod), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
-            yield http
-    finally:
-        await prod.aclose()
+    async with client_on(settings_with(container.settings, launch_mode=LaunchMode.PROD)) as http:
+        yield http
 
 
 async def _outbox_rows(container: Container) -> int:

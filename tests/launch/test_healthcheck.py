@@ -4,11 +4,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-
-from app.container import build_container
-from app.interfaces.api.app import create_app
-from tests.conftest import settings_with
+from tests.conftest import client_on, settings_with
 
 DOCKERFILE = (Path(__file__).resolve().parents[2] / ".launch" / "Dockerfile").read_text()
 
@@ -26,11 +22,8 @@ def test_the_healthcheck_polls_liveness():
 
 
 async def test_the_healthcheck_path_answers_200_while_redis_is_down(settings):
-    broken = build_container(settings_with(settings, redis_url="redis://127.0.0.1:1/0"))
-    transport = httpx.ASGITransport(app=create_app(broken), raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            response = await http.get(_healthcheck_path())
-    finally:
-        await broken.aclose()
+    async with client_on(
+        settings_with(settings, redis_url="redis://127.0.0.1:1/0"), "http://test"
+    ) as http:
+        response = await http.get(_healthcheck_path())
     assert response.status_code == 200
