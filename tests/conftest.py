@@ -67,11 +67,12 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def app_process(
-    settings: Settings, *args: str, capture: bool = False, **env: str
+    settings: Settings, *args: str, capture: bool = False, stdin: bool = False, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m app.interfaces.cli ARGS` on these settings; killed if still running at exit.
 
-    `capture` pipes its stdout and stderr (read them with `process.communicate()`)."""
+    `capture` pipes its stdout and stderr (read them with `process.communicate()`), `stdin`
+    its standard input (`process.communicate(input)` writes it)."""
     pipe = asyncio.subprocess.PIPE if capture else None
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -79,6 +80,7 @@ async def app_process(
         "app.interfaces.cli",
         *args,
         env=process_env(settings, **env),
+        stdin=asyncio.subprocess.PIPE if stdin else None,
         stdout=pipe,
         stderr=pipe,
     )

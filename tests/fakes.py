@@ -12,7 +12,14 @@ from uuid import UUID
 
 from app.application.ports import OutgoingMessage
 from app.application.users import UserView
-from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
+from app.domain.auth.permissions import BASE_ROLE, Role
+from app.domain.auth.session import (
+    RefreshOutcome,
+    SessionInfo,
+    SessionLifetime,
+    TokenClaims,
+    TokenType,
+)
 from app.domain.shared import AuthenticationError
 from app.domain.users.errors import EmailAlreadyTaken
 from app.domain.users.user import User
@@ -63,6 +70,11 @@ class FakeSession:
     jti: str
     deadline: datetime
     expires_at: datetime
+    roles: frozenset[Role]
+    created_at: datetime
+    last_used_at: datetime
+    client_address: str
+    user_agent: str
 
     def touch(self, now: datetime, lifetime: SessionLifetime) -> None:
         """Live `idle_seconds` more, never past the deadline (the key's TTL in Redis)."""
@@ -77,16 +89,26 @@ class FakeSessions:
         self.live: dict[str, FakeSession] = {}
 
     async def create(
-        self, session_id: str, user_id: UUID, refresh_jti: str, lifetime: SessionLifetime
+        self,
+        session_id: str,
+        user_id: UUID,
+        refresh_jti: str,
+        lifetime: SessionLifetime,
+        *,
+        roles: frozenset[Role] = frozenset({BASE_ROLE}),
+        client_address: str = "",
+        user_agent: str = "",
     ) -> None:
         now = self.clock.now()
         deadline = now + timedelta(seconds=lifetime.max_seconds)
-        self.live[session_id] = session = FakeSession(user_id, refresh_jti, deadline, deadline)
+        self.live[session_id] = session = FakeSession(
+            user_id, refresh_jti, deadline, deadline, roles, now, now, client_address, user_agent
+        )
         session.touch(now, lifetime)
 
-    async def belongs_to(self, session_id: str, user_id: UUID) -> bool:
+    async def roles_of(self, session_id: str, user_id: UUID) -> frozenset[Role] | None:
         session = self._live(session_id)
-        return session is not None and session.user_id == user_id
+        return session.roles if session is not None and session.user_id == user_id else None
 
     async def rotate(
         self,
@@ -103,11 +125,35 @@ class FakeSessions:
             del self.live[session_id]
             return RefreshOutcome.REUSED
         session.jti = new_jti
+        session.last_used_at = self.clock.now()
         session.touch(self.clock.now(), lifetime)
         return RefreshOutcome.ROTATED
 
-    async def delete(self, session_id: str, user_id: UUID) -> None:
-        self.live.pop(session_id, None)
+    async def sessions_of(self, user_id: UUID) -> list[SessionInfo]:
+        # Redis keeps seconds: so does the fake.
+        mine = [
+            (sid, s) for sid in list(self.live) if (s := self._live(sid)) and s.user_id == user_id
+        ]
+        return sorted(
+            (
+                SessionInfo(
+                    sid,
+                    s.created_at.replace(microsecond=0),
+                    s.last_used_at.replace(microsecond=0),
+                    s.client_address,
+                    s.user_agent,
+                )
+                for sid, s in mine
+            ),
+            key=lambda info: (info.created_at, info.session_id),
+        )
+
+    async def delete(self, session_id: str, user_id: UUID) -> bool:
+        session = self._live(session_id)
+        if session is None or session.user_id != user_id:
+            return False
+        del self.live[session_id]
+        return True
 
     async def revoke_all(self, user_id: UUID) -> None:
         self.live = {sid: s for sid, s in self.live.items() if s.user_id != user_id}
@@ -146,6 +192,11 @@ class FakeUserRepository:
 
     def add(self, user: User) -> None:
         self.seen[user.id] = user
+
+    async def lock_holders(self, role: Role) -> frozenset[UserId]:
+        # The holders only: the fake runs one use case at a time, so it needs no lock (the
+        # lock's effect is tested on PostgreSQL, tests/infrastructure/test_admin_lock.py).
+        return frozenset(u.id for u in self.store.values() if u.holds(role))
 
     def _track(self, stored: User | None) -> User | None:
         if stored is None:

@@ -9,7 +9,9 @@ from functools import partial
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.application.admin import AdminService
 from app.application.auth import AttemptLimits, AuthService, TokenLifetimes
+from app.application.directory import DirectoryService
 from app.application.echo import EchoService
 from app.application.health import HealthService
 from app.application.messages import MessageService
@@ -26,7 +28,9 @@ from app.application.ports import (
 from app.application.users import UserService
 from app.config.settings import Settings
 from app.infrastructure.clock import SystemClock
+from app.infrastructure.db.directory import UserQueries
 from app.infrastructure.db.engine import PostgresProbe, create_engine, create_session_factory
+from app.infrastructure.db.keyset import Cursors
 from app.infrastructure.db.retention import MessageRetention
 from app.infrastructure.db.uow import SqlUnitOfWork
 from app.infrastructure.db.users import SqlProfileReader
@@ -47,6 +51,8 @@ class Container:
     hasher: PasswordHasher
     users: UserService
     auth: AuthService
+    admin: AdminService
+    directory: DirectoryService
     health: HealthService
     messages: MessageService
     uow: Callable[[], UnitOfWork]
@@ -113,21 +119,32 @@ def build_container(
             redis, prefix + "sign-up:", settings.sign_up_attempts_per_minute
         ),
     )
+    session_store = sessions or RedisSessionStore(redis, prefix)
+    profiles = profiles or SqlProfileReader(engine)
     return Container(
         settings=settings,
         engine=engine,
         sessions=session_factory,
         redis=redis,
         hasher=hasher,
-        users=UserService(uow, hasher, clock, profiles or SqlProfileReader(engine)),
+        users=UserService(uow, hasher, clock, profiles),
         auth=AuthService(
             uow,
             hasher,
             JoseTokenCodec(settings.secret_key, settings.project_name, settings.jwt_algorithms),
-            sessions or RedisSessionStore(redis, prefix),
+            session_store,
             limits,
             lifetimes,
             clock,
+        ),
+        admin=AdminService(uow, session_store, clock, profiles),
+        directory=DirectoryService(
+            UserQueries(
+                session_factory,
+                Cursors(settings.secret_key),
+                max_page_size=settings.max_page_size,
+                max_filters=settings.max_filters,
+            )
         ),
         health=HealthService([PostgresProbe(engine), RedisProbe(redis), publisher]),
         messages=MessageService(uow, clock),

@@ -18,6 +18,13 @@ PROTECTED = {
     ("post", "/api/v1/auth/sign-out/"),
     ("get", "/api/v1/users/me/"),
     ("patch", "/api/v1/users/me/"),
+    ("get", "/api/v1/users/"),
+    ("get", "/api/v1/users/{uuid}/"),
+    ("patch", "/api/v1/users/{uuid}/"),
+    ("post", "/api/v1/users/{uuid}/deactivate/"),
+    ("post", "/api/v1/users/{uuid}/reactivate/"),
+    ("get", "/api/v1/users/{uuid}/sessions/"),
+    ("delete", "/api/v1/users/{uuid}/sessions/{sid}/"),
     ("post", "/api/v1/debug/send-message/"),
 }
 

@@ -8,6 +8,8 @@ import pytest
 from jose import jwt
 from sqlalchemy import text
 
+from app.application.auth import Principal
+from app.domain.auth.permissions import Role
 from tests.api.helpers import assert_problem, bearer, signed_in
 from tests.claims import WRONG_CLAIM_TYPES
 
@@ -160,7 +162,8 @@ async def test_a_refresh_token_naming_another_users_session_is_refused_and_spend
 
 async def test_after_deactivation_the_access_and_the_refresh_token_are_401(client, container):
     _, pair = await signed_in(client)
-    await container.auth.deactivate(uuid.UUID(pair["user_data"]["uuid"]))
+    admin = Principal(uuid.uuid4(), "sid", frozenset({Role.ADMIN}))
+    await container.admin.deactivate(admin, uuid.UUID(pair["user_data"]["uuid"]))
     assert_unauthorized(await me(client, pair["access"]))
     assert_unauthorized(await client.post("/auth/sign-out/", headers=bearer(pair["access"])))
     assert_unauthorized(await refresh(client, pair["refresh"]))

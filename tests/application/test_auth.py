@@ -1,12 +1,13 @@
-import uuid
+from dataclasses import replace
 
 import pytest
 
 from app.application.auth import AttemptLimits, AuthService, SignIn, TokenLifetimes
 from app.application.users import RegisterUser, UserService
+from app.domain.auth.permissions import Role
+from app.domain.auth.session import USER_AGENT_MAX
 from app.domain.shared import AuthenticationError, RateLimited
-from app.domain.users.errors import InactiveAccount, InvalidCredentials, UserNotFound
-from app.domain.users.events import UserDeactivated
+from app.domain.users.errors import InactiveAccount, InvalidCredentials
 from tests.fakes import (
     FakeDatabase,
     FakeHasher,
@@ -166,38 +167,6 @@ async def test_refresh_of_a_deleted_account_is_refused(auth, user, db):
         await auth.refresh(pair.refresh)
 
 
-async def test_deactivation_deactivates_the_account_and_ends_every_session_of_it(
-    auth, user, db, hasher
-):
-    await second_user(db, hasher)
-    first = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
-    second = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
-    other = await auth.sign_in(SignIn(email="bob@example.com", password="password2"))
-    await auth.deactivate(user.uuid)
-    assert db.users[user.uuid].is_active is False
-    assert [type(e) for e in db.events if getattr(e, "user_id", None) == user.uuid][-1] is (
-        UserDeactivated
-    )
-    for pair in (first, second):
-        with pytest.raises(AuthenticationError):
-            await auth.authenticate(pair.access)
-        with pytest.raises(AuthenticationError):
-            await auth.refresh(pair.refresh)
-    assert (await auth.authenticate(other.access)).user_id == other.user_uuid
-
-
-async def test_deactivating_again_still_ends_the_sessions(auth, user, db, sessions):
-    await auth.deactivate(user.uuid)
-    await sessions.create("left-over", user.uuid, "jti", TokenLifetimes(1, 60, 60).session)
-    await auth.deactivate(user.uuid)
-    assert not await sessions.belongs_to("left-over", user.uuid)
-
-
-async def test_deactivating_an_unknown_account_is_not_found(auth):
-    with pytest.raises(UserNotFound):
-        await auth.deactivate(uuid.uuid4())
-
-
 async def test_refreshing_cannot_extend_a_session_past_its_absolute_lifetime(auth, user, clock):
     pair = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
     for _ in range(SESSION_SECONDS // 3000):  # each refresh well inside the 3600 s idle window
@@ -219,14 +188,28 @@ async def test_sign_ups_over_the_limit_per_client_address_are_rate_limited(auth)
     await auth.admit_sign_up("198.51.100.1")
 
 
-async def test_a_sign_in_overtaken_by_a_deactivation_keeps_no_session(auth, user, sessions):
+async def test_a_session_is_opened_with_the_accounts_roles_and_where_from(auth, user, db, sessions):
+    db.users[user.uuid].roles = frozenset({Role.USER, Role.ADMIN})
+    cmd = SignIn(email="ada@example.com", password="password1", client="203.0.113.7")
+    pair = await auth.sign_in(replace(cmd, user_agent="x" * (USER_AGENT_MAX + 10)))
+    principal = await auth.authenticate(pair.access)
+    assert principal.roles == {Role.USER, Role.ADMIN}
+    [info] = await sessions.sessions_of(user.uuid)
+    assert (info.client_address, info.user_agent) == ("203.0.113.7", "x" * USER_AGENT_MAX)
+
+
+async def test_a_sign_in_overtaken_by_a_change_of_roles_opens_its_session_with_the_new_ones(
+    auth, user, db, sessions
+):
     create = sessions.create
 
-    async def deactivated_first(*args):
-        await auth.deactivate(user.uuid)  # commits and revokes after the password check
-        await create(*args)
+    async def roles_changed_first(*args, **options):
+        db.users[user.uuid].roles = frozenset({Role.USER, Role.ADMIN})  # committed meanwhile
+        await sessions.revoke_all(user.uuid)  # what the change does after its commit
+        sessions.create = create
+        await create(*args, **options)
 
-    sessions.create = deactivated_first
-    with pytest.raises(InactiveAccount):
-        await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
-    assert sessions.live == {}
+    sessions.create = roles_changed_first
+    pair = await auth.sign_in(SignIn(email="ada@example.com", password="password1"))
+    assert (await auth.authenticate(pair.access)).roles == {Role.USER, Role.ADMIN}
+    assert len(sessions.live) == 1

@@ -86,6 +86,8 @@ def test_an_empty_jwt_algorithms_stops_naming_the_variable(env, value):
         ("PASSWORD_HASH_ROUNDS", "3"),
         ("LOG_LEVEL", "LOUD"),
         ("OUTBOX_RELAY_INTERVAL_SECONDS", "0"),
+        ("METRICS_PORT", "-1"),
+        ("METRICS_PORT", "65536"),
     ],
 )
 def test_an_invalid_value_stops_with_a_message_naming_the_variable(env, name, value):

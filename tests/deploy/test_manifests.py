@@ -115,15 +115,37 @@ def test_exactly_one_beat_recreated_never_autoscaled(overlay):
     assert "app-beat" not in _budgeted(objects)
 
 
-def test_container_ports_are_the_configured_api_and_grpc_ports(overlay):
+def test_container_ports_are_the_configured_api_grpc_and_metrics_ports(overlay):
     objects = rendered(overlay)
     data, processes = settings_data(objects), by_process(objects)
     api, grpc = main_container(processes["api"]), main_container(processes["grpc"])
     assert _port(api, "http") == int(data["API_PORT"])
     assert _port(grpc, "grpc") == int(data["GRPC_PORT"])
     assert grpc["readinessProbe"]["grpc"]["port"] == int(data["GRPC_PORT"])
-    for name in ("consumer", "worker", "beat"):
-        assert "ports" not in main_container(processes[name]), name
+    assert [p["name"] for p in api["ports"]] == ["http"]  # the API serves /metrics there
+    for name in ("grpc", "consumer", "worker", "beat"):
+        container = main_container(processes[name])
+        assert _port(container, "metrics") == int(data["METRICS_PORT"]), name
+    assert data["METRICS_HOST"] == "0.0.0.0"  # the default, loopback, is out of Prometheus' reach
+
+
+def test_every_process_tells_prometheus_the_port_that_serves_its_metrics(overlay):
+    objects = rendered(overlay)
+    for name, deployment in by_process(objects).items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        served = "http" if name == "api" else "metrics"
+        port = _port(main_container(deployment), served)
+        assert annotations["prometheus.io/port"] == str(port), name
+        policies = [
+            policy["spec"]
+            for policy in of_kind(objects, "NetworkPolicy").values()
+            if deployment["metadata"]["name"]
+            in _selected(policy["spec"]["podSelector"]["matchLabels"], objects)
+        ]
+        admitted = {r["port"] for p in policies for i in p.get("ingress", []) for r in i["ports"]}
+        assert port in admitted, name  # the network policy lets the scrape in
 
 
 def test_every_service_targets_a_named_port_of_the_pods_it_selects(overlay):
@@ -259,15 +281,33 @@ def test_the_guide_states_the_connection_budget_of_prod_at_its_maximum_replicas(
         o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicaCount"]
         for o in of_kind(objects, "ScaledObject").values()
     }
+    per_pod = _processes_per_pod(objects)
+    total = sum(maximum[name] * count * pool for name, count in per_pod.items())
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    assert f"= {total} connections" in guide
+
+
+def _processes_per_pod(objects: list[Manifest]) -> dict[str, int]:
+    """Processes with a connection pool in one pod of each Deployment that has one."""
     processes = by_process(objects)
     api = {e["name"]: e["value"] for e in main_container(processes["api"])["env"]}
     worker = main_container(processes["worker"])["command"]
-    per_pod = {
+    return {
         "app-api": int(api["WEB_CONCURRENCY"]),
         "app-grpc": 1,
         "app-consumer": 1,
         "app-worker": int(worker[worker.index("--concurrency") + 1]),
     }
-    total = sum(maximum[name] * count * pool for name, count in per_pod.items())
-    guide = (ROOT / "docs" / "deployment.md").read_text()
-    assert f"= {total} connections" in guide
+
+
+def test_every_pod_fits_in_db_max_connections_per_pod(overlay):
+    objects = rendered(overlay)
+    data = settings_data(objects)
+    pool = int(data["CONNECTIONS_POOL_MIN_SIZE"]) + int(data["CONNECTIONS_POOL_MAX_OVERFLOW"])
+    limit = int(data["DB_MAX_CONNECTIONS_PER_POD"])
+    assert limit > 0  # the kit states the budget it was sized for; start refuses past it
+    assert {
+        name: count * pool
+        for name, count in _processes_per_pod(objects).items()
+        if count * pool > limit
+    } == {}

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from app.config.celery import DEFAULT_QUEUE as CELERY_QUEUE
+from app.config.settings import load_settings
 from tests.deploy.conftest import (
     SECRET,
     SETTINGS_VARIABLES,
@@ -127,6 +128,18 @@ def test_the_kafka_lag_trigger_never_scales_past_the_topic_partitions():
     # KEDA's own cap: no replica beyond the partitions, nor beyond those with lag.
     assert trigger["metadata"]["allowIdleConsumers"] == "false"
     assert trigger["metadata"]["limitToPartitionsWithLag"] == "true"
+
+
+def test_the_partitions_annotation_is_the_count_the_service_creates_its_topics_with(monkeypatch):
+    # The consumer's ceiling must be the topic's real partition count: the service creates
+    # DEFAULT_TOPIC with KAFKA_TOPIC_PARTITIONS, by default and in the rendered settings.
+    monkeypatch.delenv("KAFKA_TOPIC_PARTITIONS", raising=False)
+    monkeypatch.setenv("LAUNCH_MODE", "TEST")  # no `.env` read
+    monkeypatch.setenv("SECRET_KEY", "deploy-test-secret-key-0123456789abcdef")
+    default = load_settings().kafka_topic_partitions
+    annotated = _scaled("prod-kafka")["app-consumer"]["metadata"]["annotations"]
+    configured = settings_data(rendered("prod-kafka"))["KAFKA_TOPIC_PARTITIONS"]
+    assert int(annotated[PARTITIONS_ANNOTATION]) == default == int(configured)
 
 
 def test_the_kafka_trigger_reads_the_consumers_own_settings():

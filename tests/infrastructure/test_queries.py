@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.shared import AlreadyExistsError, ValidationError
 from app.domain.users.user import User
 from app.domain.users.values import Email
-from app.infrastructure.db.queries import USER_FIELDS, TableQuery, UserQueries
+from app.infrastructure.db.queries import TableQuery
 from app.infrastructure.db.tables import UserRow
 
 NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara"]
@@ -333,31 +333,3 @@ async def test_a_query_over_a_table_object_and_an_allow_list(session, seeded):
 def test_an_allow_list_naming_a_missing_column_is_a_programming_error():
     with pytest.raises(ValueError, match="not columns of users: nope"):
         TableQuery(UserRow, fields=("email", "nope"), max_page_size=10, max_filters=5)
-
-
-async def test_user_queries_list_profiles_without_the_password_or_the_id(container, seeded):
-    queries = UserQueries(container.sessions, max_page_size=2, max_filters=3)
-    page = await queries.user_list({"is_active": True}, order_by=["first_name"])
-    assert [row["first_name"] for row in page] == ["Ada", "Barbara"]
-    assert set(page[0]) == set(USER_FIELDS)
-    assert "password_hashed" not in page[0] and "id" not in page[0]
-    assert await queries.user_count({"is_active": True}) == 4
-    same_transaction = await queries.user_list(limit=2)  # equal created_at: primary key decides
-    assert [row["first_name"] for row in same_transaction] == ["Ada", "Grace"]
-
-
-@pytest.mark.parametrize(
-    ("call", "key"),
-    [
-        ({"filters": {"password_hashed__like": "h"}}, "password_hashed__like"),
-        ({"filters": {"id": 1}}, "id"),
-        ({"order_by": ["password_hashed"]}, "order_by"),
-        ({"limit": 3}, "limit"),
-    ],
-)
-async def test_user_queries_refuse_fields_outside_the_allow_list(container, seeded, call, key):
-    queries = UserQueries(container.sessions, max_page_size=2, max_filters=3)
-    with pytest.raises(ValidationError) as caught:
-        await queries.user_list(**call)
-    assert caught.value.errors[0][0] == key
-    assert "password_hashed," not in caught.value.detail

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from app.domain.auth.session import RefreshOutcome, SessionLifetime
+from app.domain.auth.permissions import Role
+from app.domain.auth.session import RefreshOutcome, SessionInfo, SessionLifetime
 from app.infrastructure.redis import RedisSessionStore
 
 LIFETIME = SessionLifetime(idle_seconds=600, max_seconds=3600)
@@ -35,9 +37,9 @@ async def index_of(redis, prefix: str, user: uuid.UUID) -> set[str]:
 async def test_a_session_belongs_to_its_user_and_to_no_other(store):
     user = uuid.uuid4()
     await store.create("s1", user, "jti", LIFETIME)
-    assert await store.belongs_to("s1", user)
-    assert not await store.belongs_to("s1", uuid.uuid4())
-    assert not await store.belongs_to("no-such-session", user)
+    assert await store.roles_of("s1", user) == {Role.USER}
+    assert await store.roles_of("s1", uuid.uuid4()) is None
+    assert await store.roles_of("no-such-session", user) is None
 
 
 async def test_rotating_another_users_session_is_missing_and_leaves_it_as_it_was(
@@ -57,9 +59,9 @@ async def test_revoke_all_ends_every_session_of_the_user_and_no_other(store, red
         await store.create(session_id, user, "jti", LIFETIME)
     await store.create("theirs", other, "jti", LIFETIME)
     await store.revoke_all(user)
-    assert [await store.belongs_to(s, user) for s in ("a", "b", "c")] == [False] * 3
+    assert [await store.roles_of(s, user) for s in ("a", "b", "c")] == [None] * 3
     assert await index_of(redis, prefix, user) == set()
-    assert await store.belongs_to("theirs", other)
+    assert await store.roles_of("theirs", other) is not None
 
 
 async def test_the_user_index_expires_no_earlier_than_its_sessions(store, redis, prefix):
@@ -118,7 +120,7 @@ async def test_a_session_ends_at_its_deadline_however_often_it_is_refreshed(stor
         outcomes.append(await store.rotate("s", user, f"j{step - 1}", f"j{step}", lifetime))
     assert outcomes[0] is RefreshOutcome.ROTATED
     assert outcomes[-1] is not RefreshOutcome.ROTATED
-    assert not await store.belongs_to("s", user)
+    assert await store.roles_of("s", user) is None
 
 
 async def test_a_session_opened_before_deadlines_gets_one_and_joins_the_index(store, redis, prefix):
@@ -130,3 +132,86 @@ async def test_a_session_opened_before_deadlines_gets_one_and_joins_the_index(st
     assert await redis.hget(key, "deadline")
     assert 0 < await redis.ttl(key) <= LIFETIME.idle_seconds
     assert await index_of(redis, prefix, user) == {"legacy"}
+
+
+async def test_a_session_carries_the_roles_it_was_opened_with(store):
+    user = uuid.uuid4()
+    await store.create("s", user, "jti", LIFETIME, roles=frozenset({Role.USER, Role.ADMIN}))
+    assert await store.roles_of("s", user) == {Role.USER, Role.ADMIN}
+
+
+async def test_roles_are_read_with_the_owner_in_one_command(store, redis, prefix):
+    user = uuid.uuid4()
+    await store.create("s", user, "jti", LIFETIME, roles=frozenset({Role.ADMIN}))
+    commands = []
+    execute = redis.execute_command
+
+    async def counted(*args, **options):
+        commands.append(args[0])
+        return await execute(*args, **options)
+
+    redis.execute_command = counted
+    try:
+        await store.roles_of("s", user)
+    finally:
+        del redis.execute_command
+    assert commands == ["HMGET"]
+
+
+async def test_a_session_without_roles_grants_the_base_role_only(store, redis, prefix):
+    user = uuid.uuid4()
+    key = f"{prefix}session:older"
+    await redis.hset(key, mapping={"sub": str(user), "jti": "j1"})
+    await redis.expire(key, 60)
+    assert await store.roles_of("older", user) == {Role.USER}
+    await redis.hset(key, "roles", "admin,retired-role")
+    assert await store.roles_of("older", user) == {Role.USER, Role.ADMIN}
+
+
+async def test_sessions_of_lists_the_users_live_sessions_oldest_first(store, redis, prefix):
+    user, other = uuid.uuid4(), uuid.uuid4()
+    await store.create("b", user, "jti", LIFETIME, client_address="203.0.113.7", user_agent="ua")
+    await store.create("a", user, "jti", LIFETIME)
+    await store.create("gone", user, "jti", LIFETIME)
+    await store.create("theirs", other, "jti", LIFETIME)
+    await redis.hset(f"{prefix}session:b", "created", 1)  # as if opened long ago
+    await redis.delete(f"{prefix}session:gone")  # what its TTL does
+    listed = await store.sessions_of(user)
+    assert [s.session_id for s in listed] == ["b", "a"]
+    assert (listed[0].client_address, listed[0].user_agent) == ("203.0.113.7", "ua")
+    assert listed[0].created_at == datetime.fromtimestamp(1, UTC)
+    assert listed[1].created_at == listed[1].last_used_at
+    assert abs((listed[1].created_at - datetime.now(UTC)).total_seconds()) < 5
+    assert await index_of(redis, prefix, user) == {"a", "b"}
+
+
+async def test_a_refresh_is_the_sessions_last_use(store, redis, prefix):
+    user = uuid.uuid4()
+    await store.create("s", user, "j1", LIFETIME)
+    await redis.hset(f"{prefix}session:s", mapping={"created": 1, "used": 1})
+    assert await store.rotate("s", user, "j1", "j2", LIFETIME) is RefreshOutcome.ROTATED
+    [info] = await store.sessions_of(user)
+    assert info.created_at == datetime.fromtimestamp(1, UTC)
+    assert abs((info.last_used_at - datetime.now(UTC)).total_seconds()) < 5
+
+
+async def test_a_session_from_before_the_listing_fields_is_listed_without_them(
+    store, redis, prefix
+):
+    user = uuid.uuid4()
+    key = f"{prefix}session:older"
+    await redis.hset(key, mapping={"sub": str(user), "jti": "j1"})
+    await redis.expire(key, 60)
+    await redis.sadd(f"{prefix}user-sessions:{user}", "older")
+    [info] = await store.sessions_of(user)
+    assert info == SessionInfo("older", None, None, "", "")
+
+
+async def test_delete_ends_only_a_session_of_the_named_user(store):
+    owner, other = uuid.uuid4(), uuid.uuid4()
+    await store.create("s", owner, "jti", LIFETIME)
+    assert not await store.delete("s", other)
+    assert await store.roles_of("s", owner) is not None
+    assert await store.delete("s", owner)
+    assert await store.roles_of("s", owner) is None
+    assert not await store.delete("s", owner)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.application.ports import OutgoingMessage, UnitOfWork
+from app.domain.auth.permissions import Role
 from app.domain.users.errors import EmailAlreadyTaken
 from app.domain.users.user import User
 from app.domain.users.values import Email
@@ -140,3 +141,15 @@ async def test_the_inbox_claims_a_message_id_once_and_only_when_committed(store)
         await uow.commit()
     async with store.uow() as uow:
         assert not await uow.inbox.claim(message_id)
+
+
+async def test_lock_holders_names_the_active_accounts_holding_the_role(store):
+    admin, retired, plain = (new_user(f"{n}@example.com") for n in ("a", "r", "p"))
+    for user in (admin, retired):
+        user.set_roles(frozenset({Role.ADMIN}), NOW)
+    retired.deactivate(NOW)
+    for user in (admin, retired, plain):
+        await saved(store, user)
+    async with store.uow() as uow:
+        assert await uow.users.lock_holders(Role.ADMIN) == {admin.id}
+        assert await uow.users.lock_holders(Role.USER) == {admin.id, plain.id}

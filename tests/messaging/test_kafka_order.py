@@ -27,7 +27,7 @@ class Recorder:
         self.running: dict[str, int] = {}
         self.overlapped: set[str] = set()
 
-    async def __call__(self, body: bytes, attempt: int) -> Outcome:
+    async def __call__(self, body: bytes, attempt: int, headers: object) -> Outcome:
         record = orjson.loads(body)
         key = record["key"]
         self.running[key] = self.running.get(key, 0) + 1
@@ -57,6 +57,7 @@ async def test_records_of_one_key_are_handled_one_at_a_time_in_offset_order(kafk
         kafka_settings.default_topic,
         idempotence=False,
         timeout=5.0,
+        partitions=1,
     )
     # Early records sleep longest: handled round-robin they would finish in reverse order.
     for seq in range(PER_KEY):

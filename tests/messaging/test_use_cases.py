@@ -16,9 +16,7 @@ class MemoryCounter:
         self.counts: dict[str, int] = {}
         self.seen: set[uuid.UUID] = set()
 
-    async def increment_once(
-        self, key: str, message_id: uuid.UUID | None, seq: int | None
-    ) -> bool:
+    async def increment_once(self, key: str, message_id: uuid.UUID | None, seq: int | None) -> bool:
         if message_id is not None and message_id in self.seen:
             return False
         if message_id is not None:

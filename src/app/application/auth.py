@@ -1,4 +1,4 @@
-"""Use cases of authentication: sign-in, refresh, sign-out, token checks and deactivation."""
+"""Use cases of authentication: sign-in, refresh, sign-out and token checks."""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ from app.application.ports import (
     UnitOfWork,
 )
 from app.domain.auth.permissions import Permission, Role, authorize
-from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
+from app.domain.auth.session import (
+    USER_AGENT_MAX,
+    RefreshOutcome,
+    SessionLifetime,
+    TokenClaims,
+    TokenType,
+)
 from app.domain.shared import AuthenticationError, RateLimited, ValidationError
-from app.domain.users.errors import InactiveAccount, InvalidCredentials, UserNotFound
+from app.domain.users.errors import InactiveAccount, InvalidCredentials
+from app.domain.users.user import User
 from app.domain.users.values import Email, UserId
 
 
@@ -27,6 +34,7 @@ class SignIn:
     email: str
     password: str
     client: str = "unknown"
+    user_agent: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,7 +115,7 @@ class AuthService:
             raise InvalidCredentials()
         if not user.is_active:
             raise InactiveAccount()
-        return await self._open_session(user.id)
+        return await self._open_session(user, cmd)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate the refresh token. Raises AuthenticationError (a reuse revokes the session)."""
@@ -127,37 +135,40 @@ class AuthService:
     async def authenticate(self, access_token: str) -> Principal:
         """The caller. Raises AuthenticationError unless the token and its session are live."""
         claims = self._tokens.decode(access_token, TokenType.ACCESS)
-        if not await self._sessions.belongs_to(claims.session_id, claims.user_id):
+        # The roles come from the session, never from the token: a change of the account's
+        # roles ends its sessions, so no call is ever authorized by roles it no longer holds.
+        roles = await self._sessions.roles_of(claims.session_id, claims.user_id)
+        if roles is None:
             raise AuthenticationError("Session expired or signed out")
-        return Principal(claims.user_id, claims.session_id)
+        return Principal(claims.user_id, claims.session_id, roles)
 
     async def sign_out(self, principal: Principal) -> None:
         """End the session: its access and refresh tokens stop working at once."""
         await self._sessions.delete(principal.session_id, principal.user_id)
 
-    async def deactivate(self, user_id: UUID) -> None:
-        """Deactivate the account and end all its sessions at once. Raises UserNotFound."""
-        async with self._uow() as uow:
-            user = await uow.users.get(UserId(user_id))
-            if user is None:
-                raise UserNotFound()
-            user.deactivate(self._clock.now())
-            await uow.commit()
-        # After the commit, so a refresh or a sign-in racing this one either reads the account
-        # as inactive or has its session indexed already; a retry revokes again.
-        await self._sessions.revoke_all(user_id)
-
-    async def _open_session(self, user_id: UserId) -> TokenPair:
+    async def _open_session(self, user: User, cmd: SignIn) -> TokenPair:
         session_id, refresh_jti = secrets.token_urlsafe(16), uuid4().hex
-        await self._sessions.create(session_id, user_id, refresh_jti, self._lifetimes.session)
-        # A deactivation that revoked the sessions between the password check and `create`
-        # missed this one: read the account again now that the session is indexed.
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-        if user is None or not user.is_active:
-            await self._sessions.delete(session_id, user_id)
-            raise InactiveAccount()
-        return self._pair(user_id, session_id, refresh_jti)
+        while True:
+            await self._sessions.create(
+                session_id,
+                user.id,
+                refresh_jti,
+                self._lifetimes.session,
+                roles=user.roles,
+                client_address=cmd.client,
+                user_agent=cmd.user_agent[:USER_AGENT_MAX],
+            )
+            # A deactivation or a change of roles that ended the user's sessions between the
+            # password check and `create` missed this one: read the account again now that the
+            # session is indexed, and open it again with the roles it holds now.
+            async with self._uow() as uow:
+                now = await uow.users.get(user.id)
+            if now is None or not now.is_active:
+                await self._sessions.delete(session_id, user.id)
+                raise InactiveAccount()
+            if now.roles == user.roles:
+                return self._pair(user.id, session_id, refresh_jti)
+            user = now
 
     async def _limit(self, email: str, client: str) -> None:
         retry_after = await self._limits.sign_in.hit([f"email:{email}", f"client:{client}"])

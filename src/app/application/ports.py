@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Generic, Protocol, Self, TypeVar
 from uuid import UUID, uuid4
 
-from app.domain.auth.session import RefreshOutcome, SessionLifetime, TokenClaims, TokenType
+from app.domain.auth.permissions import BASE_ROLE, Role
+from app.domain.auth.session import (
+    RefreshOutcome,
+    SessionInfo,
+    SessionLifetime,
+    TokenClaims,
+    TokenType,
+)
 from app.domain.users.user import User
 from app.domain.users.values import Email, UserId
 
@@ -40,16 +47,26 @@ class TokenCodec(Protocol):
 
 
 class SessionStore(Protocol):
-    """Live sessions, each recording its user and its absolute deadline, indexed per user."""
+    """Live sessions, each recording its user, its roles and its absolute deadline, indexed per
+    user; and for its user to recognise it, when and from where it was opened and last used."""
 
     async def create(
-        self, session_id: str, user_id: UUID, refresh_jti: str, lifetime: SessionLifetime
+        self,
+        session_id: str,
+        user_id: UUID,
+        refresh_jti: str,
+        lifetime: SessionLifetime,
+        *,
+        roles: frozenset[Role] = frozenset({BASE_ROLE}),
+        client_address: str = "",
+        user_agent: str = "",
     ) -> None:
         """Open a session of the user that ends at most `lifetime.max_seconds` from now."""
         ...
 
-    async def belongs_to(self, session_id: str, user_id: UUID) -> bool:
-        """True while the session is live and is this user's, in one round trip."""
+    async def roles_of(self, session_id: str, user_id: UUID) -> frozenset[Role] | None:
+        """The roles the session was opened with while it is live and is this user's (None
+        otherwise), in one round trip: the check behind every authenticated call."""
         ...
 
     async def rotate(
@@ -64,8 +81,13 @@ class SessionStore(Protocol):
         session, and one past its deadline ends it. Another user's session is left untouched."""
         ...
 
-    async def delete(self, session_id: str, user_id: UUID) -> None:
-        """End one session of the user."""
+    async def sessions_of(self, user_id: UUID) -> list[SessionInfo]:
+        """The user's live sessions, oldest first."""
+        ...
+
+    async def delete(self, session_id: str, user_id: UUID) -> bool:
+        """End one session of the user; False when the user has no such session (a session of
+        another user is left untouched)."""
         ...
 
     async def revoke_all(self, user_id: UUID) -> None:
@@ -86,6 +108,11 @@ class UserRepository(Protocol):
 
     def add(self, user: User) -> None: ...
 
+    async def lock_holders(self, role: Role) -> frozenset[UserId]:
+        """The active accounts holding `role`, locked until the transaction ends: two use cases
+        that change who holds it run one after the other, each seeing the other's result."""
+        ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutgoingMessage:
@@ -97,6 +124,10 @@ class OutgoingMessage:
     id: UUID = field(default_factory=uuid4)
     correlation_id: str | None = None
     key: str | None = None
+    # The W3C trace headers (`traceparent`, `tracestate`) of the use case that recorded it:
+    # the outbox row keeps those of the current span when none are given, the relay reads
+    # them back, and the publishers send them with the message.
+    trace_context: Mapping[str, str] = field(default_factory=dict)
 
 
 class Outbox(Protocol):
@@ -146,6 +177,41 @@ class ProfileReader(Protocol):
     """Read side: a user's profile without loading the aggregate in a transaction."""
 
     async def get_profile(self, user_id: UUID) -> dict[str, Any] | None: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListQuery:
+    """A list request in the filter DSL's text form (SPEC section 5), as REST and gRPC take it:
+    `(field__lookup, text)` pairs, order fields (`-` descending), a page by offset or cursor."""
+
+    filters: Sequence[tuple[str, str]] = ()
+    order_by: Sequence[str] = ()
+    limit: int | None = None
+    offset: int = 0
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page(Generic[T]):
+    """One page: `total` rows match the filters; `next` is the cursor of the page that follows
+    (None on the last page)."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class UserSearch(Protocol):
+    """Read side: pages of profiles over the filter DSL, with an allow-list of fields."""
+
+    async def page(self, query: ListQuery) -> Page[dict[str, Any]]:
+        """Raises ValidationError naming every bad key, value, order field, page or cursor."""
+        ...
 
 
 class EventPublisher(Protocol):

@@ -1,4 +1,4 @@
-"""Use cases of the users context: sign-up, read and update the profile."""
+"""Use cases of the users context: sign-up, read and update the profile; the account's view."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Self
 from uuid import UUID
 
 from app.application.ports import Clock, PasswordHasher, ProfileReader, UnitOfWork
+from app.domain.auth.permissions import Role, known_roles
 from app.domain.shared import AuthenticationError
 from app.domain.users.errors import EmailAlreadyTaken, UserNotFound
 from app.domain.users.user import User
@@ -31,7 +32,10 @@ class UpdateProfile:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserView:
-    """The public profile: never the password hash, never the integer id."""
+    """An account as the interfaces show it: never the password hash, never the integer id.
+
+    Between its identity and its state come the profile's fields, PROFILE_FIELDS in their order
+    (tests/test_profile_fields.py holds this list to the domain's)."""
 
     uuid: UUID
     email: str
@@ -46,6 +50,7 @@ class UserView:
     country: str | None
     meta: dict[str, Any]
     is_active: bool
+    roles: tuple[Role, ...]
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -54,24 +59,17 @@ class UserView:
         return cls(
             uuid=user.id,
             email=user.email.value,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            phone=user.phone.value if user.phone else None,
-            birthday=user.birthday,
-            street=user.street,
-            city=user.city,
-            state=user.state,
-            zip_code=user.zip_code,
-            country=user.country,
-            meta=user.meta,
+            **user.profile(),
             is_active=user.is_active,
+            roles=tuple(sorted(user.roles)),
             created_at=user.created_at,
             updated_at=user.updated_at,
         )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        values = {f.name: row[f.name] for f in fields(cls)}
+        return cls(**values | {"roles": tuple(sorted(known_roles(row["roles"])))})
 
 
 class UserService:

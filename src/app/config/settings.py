@@ -68,6 +68,8 @@ class Settings:
     grpc_max_message_bytes: int
     grpc_grace_seconds: float
     grpc_keepalive_seconds: float
+    metrics_host: str
+    metrics_port: int
     access_token_expires_minutes: int
     refresh_token_expires_days: int
     jwt_algorithms: tuple[str, ...]
@@ -103,6 +105,7 @@ class Settings:
     message_publish_timeout_seconds: float
     kafka_enable_idempotence: bool
     kafka_session_timeout_ms: int
+    kafka_topic_partitions: int
     outbox_relay_interval_seconds: float
     outbox_retention_days: int
     outbox_max_attempts: int
@@ -113,6 +116,7 @@ class Settings:
     session_max_lifetime_days: int
     password_hash_queue_limit: int
     trusted_proxies: tuple[str, ...]
+    tracing_enabled: bool
 
     @property
     def is_prod(self) -> bool:
@@ -196,6 +200,8 @@ def _read(env: Env) -> dict[str, Any]:
         ),
         grpc_grace_seconds=env.float("GRPC_GRACE_SECONDS", 10.0, validate=_at_least(0)),
         grpc_keepalive_seconds=env.float("GRPC_KEEPALIVE_SECONDS", 60.0, validate=_above(0)),
+        metrics_host=env.str("METRICS_HOST", "127.0.0.1"),
+        metrics_port=env.int("METRICS_PORT", 0, validate=_between(0, 65535)),
         access_token_expires_minutes=env.int("ACCESS_TOKEN_EXPIRES_MINUTES", 5, validate=positive),
         refresh_token_expires_days=env.int("REFRESH_TOKEN_EXPIRES_DAYS", 5, validate=positive),
         jwt_algorithms=env.list(
@@ -211,9 +217,7 @@ def _read(env: Env) -> dict[str, Any]:
         connections_pool_max_overflow=env.int(
             "CONNECTIONS_POOL_MAX_OVERFLOW", 8, validate=_at_least(0)
         ),
-        db_max_connections_per_pod=env.int(
-            "DB_MAX_CONNECTIONS_PER_POD", 0, validate=_at_least(0)
-        ),
+        db_max_connections_per_pod=env.int("DB_MAX_CONNECTIONS_PER_POD", 0, validate=_at_least(0)),
         db_pgbouncer=env.bool("DB_PGBOUNCER", False),
         redis_url=env.str("REDIS_URL", "redis://127.0.0.1:6379/0"),
         redis_key_prefix=env.str("REDIS_KEY_PREFIX", "app:"),
@@ -253,6 +257,7 @@ def _read(env: Env) -> dict[str, Any]:
         kafka_session_timeout_ms=env.int(
             "KAFKA_SESSION_TIMEOUT_MS", 10000, validate=_between(1000, 300000)
         ),
+        kafka_topic_partitions=env.int("KAFKA_TOPIC_PARTITIONS", 6, validate=positive),
         outbox_relay_interval_seconds=env.float(
             "OUTBOX_RELAY_INTERVAL_SECONDS", 2.0, validate=_above(0)
         ),
@@ -265,6 +270,7 @@ def _read(env: Env) -> dict[str, Any]:
         session_max_lifetime_days=env.int("SESSION_MAX_LIFETIME_DAYS", 30, validate=positive),
         password_hash_queue_limit=env.int("PASSWORD_HASH_QUEUE_LIMIT", 32, validate=_at_least(0)),
         trusted_proxies=env.list("TRUSTED_PROXIES", [], subcast=str.strip, validate=_networks),
+        tracing_enabled=env.bool("TRACING_ENABLED", False),
     )
 
 

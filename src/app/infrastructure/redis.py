@@ -1,26 +1,37 @@
 """Redis adapters: the session store (atomic refresh rotation) and the attempt rate limiter.
 
-A session is a hash (`sub` its user, `jti` the live refresh token, `deadline` its absolute end in
-epoch seconds) and each user has a set of their session ids, so all of a user's sessions end in
-one call. The scripts below build session keys from ids they read, so the store needs one Redis
-node, not a cluster. Time is Redis's own (`TIME`), so every process agrees on the deadline.
+A session is a hash and each user has a set of their session ids, so all of a user's sessions
+end in one call. The hash's fields, which every reader of sessions shares:
+
+    sub       the user's uuid                 jti       the live refresh token's id
+    roles     the user's roles at sign-in, comma-separated (absent in older sessions: `user`)
+    deadline  the absolute end, epoch seconds
+    created   sign-in, epoch seconds          used      the last sign-in or refresh, epoch seconds
+    client    the client address at sign-in   agent     its User-Agent (at most 256 characters)
+
+The scripts below build session keys from ids they read, so the store needs one Redis node, not
+a cluster. Time is Redis's own (`TIME`), so every process agrees on the deadline.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from redis.asyncio import Redis
 
-from app.domain.auth.session import RefreshOutcome, SessionLifetime
+from app.domain.auth.permissions import BASE_ROLE, Role, known_roles
+from app.domain.auth.session import RefreshOutcome, SessionInfo, SessionLifetime
 
-# KEYS[1] session, KEYS[2] the user's index; ARGV user id, session id, jti, idle s, max s, prefix.
+# KEYS[1] session, KEYS[2] the user's index; ARGV user id, session id, jti, idle s, max s, prefix,
+# roles, client address, user agent.
 _CREATE = """
 local now = tonumber(redis.call('TIME')[1])
 local idle, max = tonumber(ARGV[4]), tonumber(ARGV[5])
-redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'jti', ARGV[3], 'deadline', now + max)
+redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'jti', ARGV[3], 'deadline', now + max,
+  'roles', ARGV[7], 'created', now, 'used', now, 'client', ARGV[8], 'agent', ARGV[9])
 redis.call('EXPIRE', KEYS[1], math.min(idle, max))
 -- Forget the sessions that expired on their own, so the index stays as small as the live set.
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
@@ -56,10 +67,38 @@ if left <= 0 then
   redis.call('SREM', KEYS[2], ARGV[6])
   return 'expired'
 end
-redis.call('HSET', KEYS[1], 'jti', ARGV[3])
+redis.call('HSET', KEYS[1], 'jti', ARGV[3], 'used', now)
 redis.call('EXPIRE', KEYS[1], math.min(tonumber(ARGV[4]), left))
 return 'rotated'
 """
+
+# KEYS[1] session, KEYS[2] the user's index; ARGV user id, session id. 1 when it was the user's.
+_DELETE = """
+if redis.call('HGET', KEYS[1], 'sub') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1
+"""
+
+# KEYS[1] the user's index; ARGV session key prefix, user id. Per live session of the user, its
+# id then the fields of _FIELDS ('' for one it lacks); ids of sessions gone leave the index.
+_LIST = """
+local found = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local sub, created, used, client, agent = unpack(
+    redis.call('HMGET', ARGV[1] .. id, 'sub', 'created', 'used', 'client', 'agent'))
+  if sub == ARGV[2] then
+    for _, value in ipairs({id, created or '', used or '', client or '', agent or ''}) do
+      found[#found + 1] = value
+    end
+  elseif not sub then
+    redis.call('SREM', KEYS[1], id)
+  end
+end
+return found
+"""
+_LISTED = 5  # values per session in _LIST's answer
+_NEVER = datetime.min.replace(tzinfo=UTC)  # the sessions opened before `created` sort first
 
 # KEYS[1] the user's index; ARGV session key prefix.
 _REVOKE_ALL = """
@@ -89,9 +128,19 @@ class RedisSessionStore:
         self._create = redis.register_script(_CREATE)
         self._rotate = redis.register_script(_ROTATE)
         self._revoke_all = redis.register_script(_REVOKE_ALL)
+        self._delete = redis.register_script(_DELETE)
+        self._list = redis.register_script(_LIST)
 
     async def create(
-        self, session_id: str, user_id: UUID, refresh_jti: str, lifetime: SessionLifetime
+        self,
+        session_id: str,
+        user_id: UUID,
+        refresh_jti: str,
+        lifetime: SessionLifetime,
+        *,
+        roles: frozenset[Role] = frozenset({BASE_ROLE}),
+        client_address: str = "",
+        user_agent: str = "",
     ) -> None:
         await self._create(
             keys=[self._prefix + session_id, self._index + str(user_id)],
@@ -102,12 +151,19 @@ class RedisSessionStore:
                 lifetime.idle_seconds,
                 lifetime.max_seconds,
                 self._prefix,
+                ",".join(sorted(roles)),
+                client_address,
+                user_agent,
             ],
         )
 
-    async def belongs_to(self, session_id: str, user_id: UUID) -> bool:
-        # One HGET on the hot path: it proves the session is live and whose it is.
-        return await self._redis.hget(self._prefix + session_id, "sub") == str(user_id)
+    async def roles_of(self, session_id: str, user_id: UUID) -> frozenset[Role] | None:
+        # One HMGET on the hot path: it proves the session is live and whose it is, and reads
+        # the roles it was opened with.
+        sub, roles = await self._redis.hmget(self._prefix + session_id, ["sub", "roles"])
+        if sub != str(user_id):
+            return None
+        return known_roles(str(roles).split(",") if roles else ())
 
     async def rotate(
         self,
@@ -130,14 +186,29 @@ class RedisSessionStore:
         )
         return RefreshOutcome(outcome.decode() if isinstance(outcome, bytes) else outcome)
 
-    async def delete(self, session_id: str, user_id: UUID) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._prefix + session_id)
-            pipe.srem(self._index + str(user_id), session_id)
-            await pipe.execute()
+    async def sessions_of(self, user_id: UUID) -> list[SessionInfo]:
+        found = await self._list(
+            keys=[self._index + str(user_id)], args=[self._prefix, str(user_id)]
+        )
+        rows = [found[i : i + _LISTED] for i in range(0, len(found), _LISTED)]
+        return sorted(
+            (_info(*row) for row in rows), key=lambda s: (s.created_at or _NEVER, s.session_id)
+        )
+
+    async def delete(self, session_id: str, user_id: UUID) -> bool:
+        keys = [self._prefix + session_id, self._index + str(user_id)]
+        return bool(await self._delete(keys=keys, args=[str(user_id), session_id]))
 
     async def revoke_all(self, user_id: UUID) -> None:
         await self._revoke_all(keys=[self._index + str(user_id)], args=[self._prefix])
+
+
+def _info(session_id: str, created: str, used: str, client: str, agent: str) -> SessionInfo:
+    return SessionInfo(session_id, _time(created), _time(used), client, agent)
+
+
+def _time(epoch: str) -> datetime | None:
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
 
 
 class RedisAttemptLimiter:

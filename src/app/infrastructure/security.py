@@ -126,6 +126,11 @@ class BcryptHasher:
     def dummy_hash(self) -> str:
         return self._dummy
 
+    @property
+    def waiting(self) -> int:
+        """Calls queued behind the running ones (at most `queue_limit`): the metrics sample it."""
+        return max(0, self._pending - self._threads)
+
     async def hash(self, password: str) -> str:
         return str(await self._run(self._scheme.hash, password))
 

@@ -27,6 +27,7 @@ from app.domain.users.values import EMAIL_MAX
 from app.infrastructure.db.retention import MessageRetention
 from app.infrastructure.errors import UNAVAILABLE_ERRORS
 from app.infrastructure.messaging.outbox_relay import OutboxRelay
+from app.infrastructure.metrics import INBOX_DUPLICATES
 from app.infrastructure.validation import domain_check, domain_error
 
 T = TypeVar("T")
@@ -74,9 +75,12 @@ def register_tasks(celery: Celery, run: UseCaseRunner) -> None:
 
     @task(name=SEND_WELCOME)
     def send_welcome(data: Mapping[str, Any], message_id: str | None = None) -> bool:
-        return run(
+        recorded = run(
             lambda services: services.notifications.record_welcome(_welcome(data, message_id))
         )
+        if not recorded:  # the inbox had seen this message id
+            INBOX_DUPLICATES.labels(SEND_WELCOME).inc()
+        return recorded
 
     # Beat sends the next round within seconds: a failed one is not worth retrying.
     @task(name=RELAY_OUTBOX, autoretry_for=())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from app.domain.shared import AuthorizationError
+from app.domain.shared import AuthorizationError, ValidationError
 
 
 class Role(StrEnum):
@@ -27,12 +27,22 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.USER: frozenset(),
     Role.ADMIN: frozenset(Permission),
 }
+# Every account holds it: the roles of an account are this one plus those granted to it.
+BASE_ROLE = Role.USER
 
 
 class PermissionDenied(AuthorizationError):
     def __init__(self, permission: Permission) -> None:
         super().__init__(f"This needs the permission {permission.value}")
         self.permission = permission
+
+
+class UnknownRole(ValidationError):
+    def __init__(self, field: str, value: str) -> None:
+        allowed = ", ".join(Role)
+        message = f"{value!r} is not a role; the roles are {allowed}"
+        super().__init__(f"{field}: {message}", errors=[(field, message)])
+        self.field = field
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
@@ -44,3 +54,27 @@ def authorize(roles: Iterable[Role], needed: Permission) -> None:
     """Return when one of the roles grants `needed`; raises PermissionDenied otherwise."""
     if needed not in permissions_of(roles):
         raise PermissionDenied(needed)
+
+
+def parse_role(value: str, field: str = "role") -> Role:
+    """The role named `value`; raises UnknownRole (a ValidationError naming `field`)."""
+    try:
+        return Role(value)
+    except ValueError:
+        raise UnknownRole(field, value) from None
+
+
+def parse_roles(values: Iterable[str], field: str = "roles") -> frozenset[Role]:
+    """The roles named, plus the base role every account holds; raises UnknownRole."""
+    return frozenset({BASE_ROLE, *(parse_role(value, field) for value in values)})
+
+
+def known_roles(stored: Iterable[str]) -> frozenset[Role]:
+    """The roles among stored names that this code knows, plus the base role.
+
+    A name no longer in `Role` (a role since removed) grants nothing, rather than failing
+    every read of the accounts or sessions that still carry it."""
+    return frozenset({BASE_ROLE, *(Role(name) for name in stored if name in _NAMES)})
+
+
+_NAMES = frozenset(Role)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
+
+from app.domain.shared import NotFoundError
+
+# How much of a client's User-Agent a session keeps: enough to recognise a browser or an app.
+USER_AGENT_MAX = 256
 
 
 class TokenType(StrEnum):
@@ -38,3 +44,22 @@ class SessionLifetime:
 
     idle_seconds: int
     max_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What a session shows its user or an admin, to recognise it before revoking it.
+
+    `last_used_at` is the last sign-in or refresh: an access token is used for at most its
+    lifetime after that. Sessions opened before these were recorded show None and empty text."""
+
+    session_id: str
+    created_at: datetime | None
+    last_used_at: datetime | None
+    client_address: str
+    user_agent: str
+
+
+class SessionNotFound(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("Session not found")

@@ -37,3 +37,10 @@ class InvalidCredentials(AuthenticationError):
 class InactiveAccount(AuthorizationError):
     def __init__(self) -> None:
         super().__init__("This account is inactive")
+
+
+class LastAdmin(AuthorizationError):
+    """The change would leave no active admin: nobody could administer the accounts any more."""
+
+    def __init__(self) -> None:
+        super().__init__("This is the last active admin: grant admin to another account first")

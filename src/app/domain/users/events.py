@@ -42,3 +42,17 @@ class UserProfileUpdated(UserEvent):
 @dataclass(frozen=True, kw_only=True)
 class UserDeactivated(UserEvent):
     name: ClassVar[str] = "users.deactivated.v1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserReactivated(UserEvent):
+    name: ClassVar[str] = "users.reactivated.v1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserRolesChanged(UserEvent):
+    name: ClassVar[str] = "users.roles_changed.v1"
+    roles: tuple[str, ...]
+
+    def payload(self) -> dict[str, Any]:
+        return {"user_uuid": str(self.user_id), "roles": list(self.roles)}

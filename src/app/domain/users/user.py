@@ -10,14 +10,38 @@ from functools import partial
 from typing import Any, Self
 from uuid import uuid4
 
+from app.domain.auth.permissions import BASE_ROLE, Role
 from app.domain.shared import AggregateRoot, check_all
 from app.domain.storable import storable_json
-from app.domain.users.errors import InvalidField
-from app.domain.users.events import UserDeactivated, UserProfileUpdated, UserRegistered
-from app.domain.users.values import Email, Phone, UserId, check_text
+from app.domain.users.errors import InvalidField, LastAdmin
+from app.domain.users.events import (
+    UserDeactivated,
+    UserProfileUpdated,
+    UserReactivated,
+    UserRegistered,
+    UserRolesChanged,
+)
+from app.domain.users.values import PROFILE_LIMITS, Email, Phone, UserId, check_text
 
-TEXT_FIELDS = ("first_name", "last_name", "street", "city", "state", "zip_code", "country", "photo")
-PROFILE_FIELDS = (*TEXT_FIELDS, "phone", "birthday", "meta")
+# The profile its owner edits, in the order every interface lists it: the one declaration the
+# REST schemas, the row mapping, the view and the gRPC converter derive their fields from
+# (tests/test_profile_fields.py fails when one of them, the table or a proto disagrees). Free
+# text takes its limit from PROFILE_LIMITS; phone, birthday and meta have rules of their own.
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "birthday",
+    "street",
+    "city",
+    "state",
+    "zip_code",
+    "country",
+    "meta",
+)
+TEXT_FIELDS = tuple(name for name in PROFILE_FIELDS if name in PROFILE_LIMITS)
+# Always an object, never null: a null would store a profile that cannot be read back.
+NOT_NULL_FIELDS = ("meta",)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -30,7 +54,6 @@ class User(AggregateRoot):
     last_name: str | None = None
     phone: Phone | None = None
     birthday: date | None = None
-    photo: str | None = None
     street: str | None = None
     city: str | None = None
     state: str | None = None
@@ -38,7 +61,7 @@ class User(AggregateRoot):
     country: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     is_active: bool = True
-    is_guest: bool = False
+    roles: frozenset[Role] = frozenset({BASE_ROLE})
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -82,6 +105,40 @@ class User(AggregateRoot):
             self.updated_at = now
             self.record(UserDeactivated(user_id=self.id, occurred_at=now))
 
+    def reactivate(self, now: datetime) -> None:
+        """Allow sign-in again; records UserReactivated once."""
+        if not self.is_active:
+            self.is_active = True
+            self.updated_at = now
+            self.record(UserReactivated(user_id=self.id, occurred_at=now))
+
+    def set_roles(self, roles: frozenset[Role], now: datetime) -> None:
+        """Hold exactly `roles` and the base role; records UserRolesChanged when they change."""
+        roles = roles | {BASE_ROLE}
+        if roles != self.roles:
+            self.roles = roles
+            self.updated_at = now
+            names = tuple(sorted(roles))
+            self.record(UserRolesChanged(user_id=self.id, roles=names, occurred_at=now))
+
+    def profile(self) -> dict[str, Any]:
+        """The profile's fields by name, as plain values (the phone as its text)."""
+        values = {name: getattr(self, name) for name in PROFILE_FIELDS}
+        return values | {"phone": self.phone.value if self.phone else None}
+
+    def holds(self, role: Role) -> bool:
+        """True while the account is active and has `role`."""
+        return self.is_active and role in self.roles
+
+
+def ensure_an_admin_remains(admins: frozenset[UserId], changed: User) -> None:
+    """Raises LastAdmin when `changed` was the only active admin and no longer is one.
+
+    `admins` are the active admins as they were before the change, read under the lock that
+    makes changes of the admins run one after another (UserRepository.lock_holders)."""
+    if admins == {changed.id} and not changed.holds(Role.ADMIN):
+        raise LastAdmin()
+
 
 def check_profile(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Each change as the profile stores it; one ValidationError lists every bad field."""
@@ -94,7 +151,7 @@ def check_field(name: str, value: Any) -> Any:
     check = _FIELD_CHECKS.get(name)
     if check is None:
         raise InvalidField(name, "not a profile field")
-    return None if value is None and name != "meta" else check(value)
+    return None if value is None and name not in NOT_NULL_FIELDS else check(value)
 
 
 def _phone(value: Any) -> Phone:
@@ -133,10 +190,12 @@ def _text(name: str) -> Callable[[Any], str | None]:
     return check
 
 
-# The rule of each profile field, by name; PROFILE_FIELDS is the list of their names.
-_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
-    **{name: _text(name) for name in TEXT_FIELDS},
+# The rule of each profile field, by name, in the order of PROFILE_FIELDS.
+_OWN_RULES: dict[str, Callable[[Any], Any]] = {
     "phone": _phone,
     "birthday": _birthday,
     "meta": _meta,
+}
+_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    name: _OWN_RULES[name] if name in _OWN_RULES else _text(name) for name in PROFILE_FIELDS
 }

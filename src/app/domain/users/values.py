@@ -15,7 +15,8 @@ UserId = NewType("UserId", UUID)
 
 EMAIL_MAX = 254
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
-# Column widths of the profile; a longer value is a ValidationError, never a database error.
+# The free-text fields of the profile and their column widths: the one list of them (user.py
+# places them in the profile). A longer value is a ValidationError, never a database error.
 PROFILE_LIMITS: dict[str, int] = {
     "first_name": 128,
     "last_name": 128,
@@ -24,7 +25,6 @@ PROFILE_LIMITS: dict[str, int] = {
     "state": 128,
     "zip_code": 16,
     "country": 128,
-    "photo": 512,
 }
 PHONE_MAX = 32
 # What str.strip removes and Python's \s matches, spelled out: a pattern built from it means the

@@ -32,7 +32,7 @@ _OUTAGES = (
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """The process's pool. Raises SettingsError when the pool alone exceeds the pod's limit."""
-    budget = connection_budget(settings, 1, "one process")
+    budget = connection_budget(settings)
     pgbouncer = " through PgBouncer" if settings.db_pgbouncer else ""
     logger.info("connection budget of this process{}: {}", pgbouncer, budget)
     engine = create_async_engine(

@@ -1,29 +1,27 @@
-"""The filter DSL's operations (SPEC section 5) and the read-side queries built on it.
+"""The filter DSL's operations (SPEC section 5), for read-side queries and repositories.
 
 Every operation runs on the caller's AsyncSession, inside its transaction, and never commits.
 Statements are Core statements on the table: ORM objects already loaded in the session do not
-see a DSL update until they are refreshed.
+see a DSL update until they are refreshed. `select` hands the checked statement to a caller
+that runs it itself (the aggregate repository loads ORM rows through it).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
 from itertools import groupby
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Column, CursorResult, Executable, Table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from app.application.users import UserView
 from app.domain.shared import AlreadyExistsError, DomainError
 from app.infrastructure.db.column_kinds import BadValue, kind_of
 from app.infrastructure.db.filters import Columns, checked, invalid, show
-from app.infrastructure.db.tables import UserRow
 
 Filters = Mapping[str, Any]
 Row = dict[str, Any]
@@ -42,6 +40,9 @@ class TableQuery:
         max_filters: int,
         fields: Collection[str] | None = None,
         writable: Collection[str] | None = None,
+        expressions: Mapping[str, sa.ColumnElement[Any]] | None = None,
+        order_fields: Collection[str] | None = None,
+        key: Sequence[str] | None = None,
     ) -> None:
         table = model if isinstance(model, Table) else cast(Table, model.__table__)
         self._columns = Columns(
@@ -49,9 +50,12 @@ class TableQuery:
             table.c.keys() if fields is None else fields,
             max_filters=max_filters,
             max_page_size=max_page_size,
+            expressions=expressions,
+            order_fields=order_fields,
+            key=key,
         )
         self._table = table
-        self._returned = [table.c[name] for name in self._columns.kinds]
+        self._returned = list(table.c) if fields is None else [table.c[name] for name in fields]
         if writable is None:
             writable = [c.name for c in table.c if c is not table.autoincrement_column]
         self._writable = {name: kind_of(table.c[name].type) for name in writable}
@@ -80,13 +84,62 @@ class TableQuery:
         order_by: Sequence[str] = (),
         limit: int | None = None,
         offset: int = 0,
+        after: Sequence[str | None] | None = None,
     ) -> list[Row]:
         """A page of rows as dicts of the allowed fields; `limit` defaults to MAX_PAGE_SIZE."""
-        where, order = self._columns.where(filters), self._columns.order(order_by)
-        limit, offset = self._columns.page(limit, offset)
-        query = sa.select(*self._returned).where(*where).order_by(*order)
-        result = await _run(session, query.limit(limit).offset(offset))
-        return [dict(row) for row in result.mappings()]
+        query = self.select(filters, order_by, limit, offset, after=after)
+        return [dict(row) for row in (await _run(session, query)).mappings()]
+
+    async def get_page(
+        self,
+        session: AsyncSession,
+        filters: Filters | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Sequence[str | None] | None = None,
+    ) -> tuple[list[Row], list[str | None] | None]:
+        """get_list's page and, when rows follow it, the position of its last row (the
+        `after` of the next page); None on the last page."""
+        limit, _ = self.page(limit, offset)
+        query = self.select(filters, order_by, limit, offset, after=after).limit(limit + 1)
+        rows = [dict(row) for row in (await _run(session, query)).mappings()]
+        if len(rows) <= limit:
+            return rows, None
+        return rows[:limit], self._columns.position(order_by, rows[limit - 1])
+
+    def select(
+        self,
+        filters: Filters | None = None,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        *,
+        after: Sequence[str | None] | None = None,
+        entity: type[DeclarativeBase] | None = None,
+    ) -> sa.Select[Any]:
+        """The checked statement of get_list, selecting the allowed fields or the ORM `entity`
+        mapped to this table; `after` starts it past a position (keyset pages)."""
+        where = self._columns.where(filters)
+        if after is not None:
+            where.append(self._columns.after(order_by, after))
+        order = self.order(order_by)
+        limit, offset = self.page(limit, offset)
+        selected = self._returned if entity is None else [entity]
+        query = sa.select(*selected).where(*where).order_by(*order).limit(limit)
+        return query.offset(offset) if offset else query  # each step copies the statement
+
+    def parse(self, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """Filters from text pairs (a query string); raises ValidationError naming each bad key."""
+        return self._columns.parse(pairs)
+
+    def order(self, order_by: Sequence[str]) -> list[sa.ColumnElement[Any]]:
+        """The checked ORDER BY of `order_by`, the key last; raises ValidationError."""
+        return self._columns.order(order_by)
+
+    def page(self, limit: int | None, offset: int) -> tuple[int, int]:
+        """The checked `limit` (MAX_PAGE_SIZE when None) and `offset`; raises ValidationError."""
+        return self._columns.page(limit, offset)
 
     async def create(self, session: AsyncSession, values: Mapping[str, Any]) -> Row:
         """Insert one row and return it; raises ValidationError, AlreadyExistsError."""
@@ -224,39 +277,3 @@ async def _constraints() -> AsyncIterator[None]:
         if getattr(exc.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
             raise AlreadyExistsError("A row with these unique values already exists.") from None
         raise invalid([("values", "The values break a constraint of the table.")]) from None
-
-
-# The public profile's fields: a list never shows more than one user's own profile shows.
-USER_FIELDS = tuple(field.name for field in fields(UserView))
-
-
-class UserQueries:
-    """Read side: pages and counts of users over the profile fields (never the password hash)."""
-
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, max_page_size: int, max_filters: int
-    ) -> None:
-        self._sessions = sessions
-        self._users = TableQuery(
-            UserRow,
-            fields=USER_FIELDS,
-            writable=(),
-            max_page_size=max_page_size,
-            max_filters=max_filters,
-        )
-
-    async def user_list(
-        self,
-        filters: Filters | None = None,
-        order_by: Sequence[str] = ("-created_at",),
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[Row]:
-        """A page of user profiles; raises ValidationError for a bad filter, order or page."""
-        async with self._sessions() as session:
-            return await self._users.get_list(session, filters, order_by, limit, offset)
-
-    async def user_count(self, filters: Filters | None = None) -> int:
-        """How many users match; raises ValidationError for a bad filter."""
-        async with self._sessions() as session:
-            return await self._users.count(session, filters)

@@ -20,10 +20,12 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain.auth.permissions import BASE_ROLE
 from app.domain.users.values import EMAIL_MAX, PHONE_MAX, PROFILE_LIMITS
+from app.infrastructure.telemetry import TRACE_HEADER_MAX
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -32,6 +34,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+ROLE_MAX = 32  # the width of a role's name in `users.roles`
+RETIRED_USER_COLUMNS = ("photo", "is_guest")
 # Constraint names the unit of work maps to domain errors (uow.py): one name, two uses.
 UQ_USERS_EMAIL = "uq_users_email_lower"
 
@@ -46,7 +50,14 @@ def _now_column() -> Mapped[datetime]:
 
 class UserRow(Base):
     __tablename__ = "users"
-    __table_args__ = (Index(UQ_USERS_EMAIL, func.lower(text("email")), unique=True),)
+    __table_args__ = (
+        Index(UQ_USERS_EMAIL, func.lower(text("email")), unique=True),
+        # Finds (and locks) the holders of a role, the few admins, without a scan of the table.
+        Index("ix_users_roles", "roles", postgresql_using="gin"),
+        # The users list's default order and its tie breaker (db/directory.py): keyset pages
+        # read a range of it at any depth.
+        Index("ix_users_created_at_uuid", "created_at", "uuid"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, nullable=False)
@@ -56,7 +67,6 @@ class UserRow(Base):
     last_name: Mapped[str | None] = mapped_column(String(PROFILE_LIMITS["last_name"]))
     phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     birthday: Mapped[date | None] = mapped_column(Date)
-    photo: Mapped[str | None] = mapped_column(String(PROFILE_LIMITS["photo"]))
     street: Mapped[str | None] = mapped_column(String(PROFILE_LIMITS["street"]))
     city: Mapped[str | None] = mapped_column(String(PROFILE_LIMITS["city"]))
     state: Mapped[str | None] = mapped_column(String(PROFILE_LIMITS["state"]))
@@ -66,9 +76,23 @@ class UserRow(Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
-    is_guest: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    roles: Mapped[list[str]] = mapped_column(
+        ARRAY(String(ROLE_MAX)), nullable=False, server_default=text(f"'{{{BASE_ROLE.value}}}'")
+    )
     created_at: Mapped[datetime] = _now_column()
     updated_at: Mapped[datetime] = _now_column()
+    # Retired (RETIRED_USER_COLUMNS): on no interface and out of the domain since migration 0006,
+    # never loaded (reading one raises). The release before it still reads and writes them, so
+    # they are dropped one release later, once no running code knows them (expand, then
+    # contract: docs/deployment.md, "Rolling out a release").
+    photo: Mapped[str | None] = mapped_column(String(512), deferred=True, deferred_raiseload=True)
+    is_guest: Mapped[bool] = mapped_column(
+        Boolean,
+        nullable=False,
+        server_default=text("false"),
+        deferred=True,
+        deferred_raiseload=True,
+    )
 
 
 class OutboxRow(Base):
@@ -86,6 +110,8 @@ class OutboxRow(Base):
             "id",
             postgresql_where=text("published_at IS NULL AND failed_at IS NULL"),
         ),
+        # The parked rows (`app outbox`, the parked-rows gauge) without a scan of the table.
+        Index("ix_outbox_parked", "id", postgresql_where=text("failed_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -100,6 +126,10 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = _now_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The W3C trace context of the use case that recorded the event, so that the relay's
+    # publish and the consumer's handler continue its trace; null when it was not traced.
+    traceparent: Mapped[str | None] = mapped_column(String(TRACE_HEADER_MAX["traceparent"]))
+    tracestate: Mapped[str | None] = mapped_column(String(TRACE_HEADER_MAX["tracestate"]))
 
 
 class InboxRow(Base):

@@ -18,6 +18,7 @@ from app.domain.users.errors import EmailAlreadyTaken
 from app.infrastructure.db.notifications import SqlNotifications
 from app.infrastructure.db.tables import UQ_USERS_EMAIL, InboxRow, OutboxRow
 from app.infrastructure.db.users import SqlUserRepository
+from app.infrastructure.telemetry import current_trace_context
 
 
 class SqlOutbox:
@@ -96,6 +97,7 @@ class SqlUnitOfWork:
 
 
 def _outbox_row(message: OutgoingMessage) -> OutboxRow:
+    trace_context = message.trace_context or current_trace_context()
     return OutboxRow(
         message_id=message.id,
         event=message.event,
@@ -103,6 +105,8 @@ def _outbox_row(message: OutgoingMessage) -> OutboxRow:
         correlation_id=message.correlation_id or correlation_id.get(),
         ordering_key=message.key,
         occurred_at=message.occurred_at,
+        traceparent=trace_context.get("traceparent"),
+        tracestate=trace_context.get("tracestate"),
     )
 
 

@@ -22,6 +22,7 @@ def build_publisher(settings: Settings) -> BrokerPublisher:
             settings.default_topic,
             idempotence=settings.kafka_enable_idempotence,
             timeout=timeout,
+            partitions=settings.kafka_topic_partitions,
         )
     return RabbitPublisher(
         RabbitConnection(

@@ -6,7 +6,7 @@ the consumer process knows what a message means. This module is the contract bet
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,8 +43,9 @@ class DeadLetter:
 
 Outcome = Ack | Retry | DeadLetter
 
-# Called with the body and the attempt number (1 for the first delivery).
-Processor = Callable[[bytes, int], Awaitable[Outcome]]
+# Called with the body, the attempt number (1 for the first delivery) and the message's
+# text headers (the trace context among them).
+Processor = Callable[[bytes, int, Mapping[str, str]], Awaitable[Outcome]]
 
 
 def dead_letter_headers(outcome: DeadLetter, attempts: int) -> dict[str, str]:

@@ -20,6 +20,7 @@ from aiokafka.errors import (
 from app.application.ports import OutgoingMessage
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.messaging.publication import MessageRefused, encoded, raise_refusal
+from app.infrastructure.telemetry import TRACE_HEADERS, continued
 
 Headers = list[tuple[str, bytes]]
 Record = tuple[str, bytes, bytes | None, Headers, int | None]
@@ -38,15 +39,19 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-async def ensure_topics(bootstrap_servers: str, topics: Sequence[str], timeout: float) -> None:
-    """Create the missing topics (one partition each). Raises DependencyUnavailable."""
+async def ensure_topics(
+    bootstrap_servers: str, topics: Sequence[str], timeout: float, partitions: int
+) -> None:
+    """Create the missing topics with `partitions` each; existing ones are left as they are.
+
+    Raises DependencyUnavailable."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000)
     )
     try:
         async with asyncio.timeout(timeout):
             await admin.start()
-            response = await admin.create_topics([NewTopic(t, 1, 1) for t in topics])
+            response = await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
     except (TimeoutError, OSError, KafkaError) as exc:
         raise DependencyUnavailable(f"Kafka: {type(exc).__name__}: {exc}") from exc
     finally:
@@ -63,9 +68,15 @@ class KafkaPublisher:
     name = "broker"
 
     def __init__(
-        self, bootstrap_servers: str, topic: str, *, idempotence: bool, timeout: float
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        *,
+        idempotence: bool,
+        timeout: float,
+        partitions: int,
     ) -> None:
-        self._servers, self.topic = bootstrap_servers, topic
+        self._servers, self.topic, self.partitions = bootstrap_servers, topic, partitions
         self._idempotence, self._timeout = idempotence, timeout
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
@@ -106,6 +117,7 @@ class KafkaPublisher:
             return body
         key = message.key.encode() if message.key else None
         headers = [("message_id", str(message.id).encode()), ("event", message.event.encode())]
+        headers += [(name, value.encode()) for name, value in message.trace_context.items()]
         return (self.topic, body, key, headers, int(message.occurred_at.timestamp() * 1000))
 
     async def _send(
@@ -124,7 +136,10 @@ class KafkaPublisher:
             if self._producer is None:
                 # Declared here rather than auto-created so the partition count is ours.
                 await ensure_topics(
-                    self._servers, [self.topic, dead_letter_topic(self.topic)], self._timeout
+                    self._servers,
+                    [self.topic, dead_letter_topic(self.topic)],
+                    self._timeout,
+                    self.partitions,
                 )
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self._servers,
@@ -160,10 +175,14 @@ async def _queued(
     producer: AIOKafkaProducer, record: Record
 ) -> asyncio.Future[Any] | MessageRefused:
     topic, value, key, headers, timestamp = record
+    trace_context = {name: raw.decode() for name, raw in headers if name in TRACE_HEADERS}
     try:
-        queued: asyncio.Future[Any] = await producer.send(
-            topic, value=value, key=key, headers=headers, timestamp_ms=timestamp
-        )
+        with continued(trace_context) as instrumented:
+            if instrumented:  # aiokafka's send span adds its own context: one traceparent only
+                headers = [(name, raw) for name, raw in headers if name not in TRACE_HEADERS]
+            queued: asyncio.Future[Any] = await producer.send(
+                topic, value=value, key=key, headers=headers, timestamp_ms=timestamp
+            )
     except _REFUSALS as exc:  # the producer checks its max_request_size before queueing
         return _refusal(exc)
     return queued

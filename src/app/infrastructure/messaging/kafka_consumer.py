@@ -59,7 +59,8 @@ class KafkaConsumer:
         """Consume until `stop` is set; the batch in hand is finished first."""
         self._stop = stop
         topic = self._publisher.topic
-        await ensure_topics(self._servers, [topic, dead_letter_topic(topic)], 10.0)
+        topics = [topic, dead_letter_topic(topic)]
+        await ensure_topics(self._servers, topics, 10.0, self._publisher.partitions)
         consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=self._servers,
@@ -117,7 +118,7 @@ class KafkaConsumer:
         """Handle one record until done (True) or until the consumer stops (False)."""
         attempt = 1
         while True:
-            outcome = await self._processor(record.value or b"", attempt)
+            outcome = await self._processor(record.value or b"", attempt, _text_headers(record))
             if isinstance(outcome, Ack):
                 return True
             if isinstance(outcome, DeadLetter):
@@ -166,6 +167,10 @@ async def _probe(consumer: AIOKafkaConsumer, topic: str) -> None:
         raise ConsumerRestart(f"broker unreachable: {exc!r}") from exc
     if topic not in topics:
         raise ConsumerRestart(f"topic {topic} disappeared")
+
+
+def _text_headers(record: ConsumerRecord) -> dict[str, str]:
+    return {k: v.decode(errors="replace") for k, v in record.headers or () if v is not None}
 
 
 def _lanes(

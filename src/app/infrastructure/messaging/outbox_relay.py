@@ -44,6 +44,8 @@ from app.domain.shared import DependencyUnavailable
 from app.infrastructure.db.tables import OutboxRow
 from app.infrastructure.errors import UNAVAILABLE_ERRORS
 from app.infrastructure.messaging.delivery import backoff
+from app.infrastructure.messaging.outbox_metrics import report_backlog
+from app.infrastructure.metrics import OUTBOX_FAILURES, OUTBOX_PARKED, OUTBOX_PUBLISHED
 
 MAX_BACKOFF_SECONDS = 60.0
 MAX_ERROR_LENGTH = 2000
@@ -74,11 +76,11 @@ class OutboxRelay:
         self._max_attempts = max_attempts
 
     async def run_once(self) -> int:
-        """Publish one batch of due rows; the number published (0 when none, on failure, or
-        while another relay is publishing)."""
+        """Publish one batch of due rows unless another relay is publishing; how many it sent."""
         async with self._sessions() as session, session.begin():
             if not await session.scalar(_TAKE_THE_TURN):
                 return 0  # another relay is in its round; this one tries again at its next
+            await report_backlog(session, self._base_delay)  # the gauges: by the holder only
             due = (await session.scalars(self._due())).all()
             return await self._publish(await _first_of_their_keys(session, due))
 
@@ -125,6 +127,7 @@ class OutboxRelay:
             except DependencyUnavailable as exc:
                 for row in wave:
                     row.last_error = _describe(exc)
+                OUTBOX_FAILURES.labels("broker-unavailable").inc(len(wave))
                 logger.warning("outbox relay: broker unavailable, rows wait: {}", exc)
                 break
             now = self._clock.now()  # a backoff counts from the refusal, not the round's start
@@ -135,6 +138,7 @@ class OutboxRelay:
                 self._refused(row, refusal, now)
                 if row.failed_at is None and row.ordering_key is not None:
                     held.add(row.ordering_key)  # the younger rows of its key wait for it
+        OUTBOX_PUBLISHED.inc(sent)
         return sent
 
     async def _send(self, rows: Sequence[OutboxRow]) -> list[Exception | None]:
@@ -152,8 +156,10 @@ class OutboxRelay:
     def _refused(self, row: OutboxRow, refusal: Exception, now: datetime) -> None:
         row.attempts += 1
         row.last_error = _describe(refusal)
+        OUTBOX_FAILURES.labels("refused").inc()
         if row.attempts >= self._max_attempts:
             row.failed_at = now
+            OUTBOX_PARKED.inc()
             logger.error(
                 "outbox relay: row {} ({}) parked after {} refusals: {}",
                 row.id,
@@ -220,4 +226,9 @@ def _message(row: OutboxRow) -> OutgoingMessage:
         occurred_at=row.occurred_at,
         correlation_id=row.correlation_id,
         key=row.ordering_key,
+        trace_context={
+            name: value
+            for name, value in (("traceparent", row.traceparent), ("tracestate", row.tracestate))
+            if value is not None
+        },
     )

@@ -29,6 +29,7 @@ from aio_pika.pool import Pool
 from app.application.ports import OutgoingMessage
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.messaging.publication import MessageRefused, encoded, raise_refusal
+from app.infrastructure.telemetry import continued
 
 CHANNEL_POOL_SIZE = 4
 RECONNECT_INTERVAL = 1.0  # seconds between reconnection attempts after a broker restart
@@ -192,7 +193,9 @@ class RabbitPublisher:
         if isinstance(message, MessageRefused):
             return message
         try:
-            await exchange.publish(message, routing_key=self.names.queue)
+            # Traced, aio-pika's publish span replaces the row's headers with its own context.
+            with continued(message.headers):
+                await exchange.publish(message, routing_key=self.names.queue)
         except aio_pika.exceptions.ChannelPreconditionFailed as exc:
             # The broker closes the channel on a message it refuses (over max_message_size): the
             # messages in flight behind it fail alike, which is why the relay tries each alone.
@@ -248,4 +251,5 @@ def _message(message: OutgoingMessage) -> aio_pika.Message | MessageRefused:
         timestamp=message.occurred_at,
         content_type="application/json",
         delivery_mode=DeliveryMode.PERSISTENT,
+        headers=dict(message.trace_context),
     )

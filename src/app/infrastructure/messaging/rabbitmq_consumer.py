@@ -65,7 +65,7 @@ class RabbitConsumer:
             self._in_flight.add(task)
         try:
             attempt = _failed_attempts(message) + 1
-            outcome = await self._processor(message.body, attempt)
+            outcome = await self._processor(message.body, attempt, _text_headers(message))
             await self._settle(message, outcome, attempt)
         finally:
             if task is not None:
@@ -105,6 +105,10 @@ class RabbitConsumer:
             )
         else:
             assert isinstance(outcome, Ack)
+
+
+def _text_headers(message: AbstractIncomingMessage) -> dict[str, str]:
+    return {k: v for k, v in (message.headers or {}).items() if isinstance(v, str)}
 
 
 def _failed_attempts(message: AbstractIncomingMessage) -> int:

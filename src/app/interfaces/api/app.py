@@ -12,9 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
 from app.infrastructure.logging import configure_logging
-from app.interfaces.api import auth, debug, health, users
+from app.infrastructure.metrics import sampling
+from app.infrastructure.telemetry import instrument_api, start_tracing, stop_tracing
+from app.interfaces.api import admin, auth, debug, health, users
 from app.interfaces.api.docs import serve_api_docs
 from app.interfaces.api.errors import install_error_handlers
+from app.interfaces.api.metrics import METRICS_PATH, HttpMetrics
+from app.interfaces.api.metrics import router as metrics_router
 from app.interfaces.api.middleware import REQUEST_ID_HEADER, BodyGuard, RequestContext
 from app.interfaces.api.openapi import complete_openapi
 
@@ -31,6 +35,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             yield
             return
         configure_logging(settings)
+        start_tracing(settings, "app-api")
         app.state.container = build_container(settings)
         # Everything alive now (modules, models, the container) lives as long as the process:
         # freezing it keeps the collector from rescanning it, which otherwise costs ~20% of
@@ -38,9 +43,11 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with sampling(app.state.container.engine, app.state.container.hasher):
+                yield
         finally:
             await app.state.container.aclose()
+            stop_tracing()
 
     docs = settings.show_api_docs
     app = FastAPI(
@@ -50,29 +57,39 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         docs_url=None,  # serve_api_docs serves the pages from local assets instead
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        # FastAPI's own telemetry would trace every request once a tracer provider exists, with
+        # the query string as sent: the instrumentation below (instrument_api) traces instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     serve_api_docs(app)
     if container is not None:
         app.state.container = container
-    for router in (auth.router, users.router, health.router):
+    # admin after users: its /users/{uuid}/ paths must not catch /users/me/.
+    for router in (auth.router, users.router, admin.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     if not settings.is_prod:  # publishing arbitrary events is a development tool
         app.include_router(debug.router, prefix=API_PREFIX)
     app.include_router(health.probes)
+    app.include_router(metrics_router)
     install_error_handlers(app)
     complete_openapi(app)
     _add_middleware(app, settings)
+    # Probes and scrapes come every few seconds and say nothing about a request's path.
+    untraced = (*health.PROBE_PATHS, app.url_path_for("health"), METRICS_PATH)
+    instrument_api(app, settings, untraced)
     return app
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Innermost first: the body guard, the request context (id, access log, 500), then CORS."""
+    """Innermost first: the body guard, the request context (id, access log, 500), the metrics
+    (which see the final status, a 500 included), then CORS."""
     app.add_middleware(BodyGuard)
     app.add_middleware(
         RequestContext,
         show_traceback=settings.debug and not settings.is_prod,
-        quiet=health.PROBE_PATHS,
+        quiet=(*health.PROBE_PATHS, METRICS_PATH),
     )
+    app.add_middleware(HttpMetrics, routes=app.routes)
     if settings.cors_origin_whitelist:
         # Outside the request context, so even its 500 carries CORS headers a browser needs
         # to let the page read the error_id.

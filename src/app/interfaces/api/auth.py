@@ -8,7 +8,14 @@ from app.application.auth import SignIn, TokenPair
 from app.application.users import RegisterUser, UserView
 from app.domain.shared import AuthenticationError, DependencyUnavailable, RateLimited
 from app.domain.users.errors import EmailAlreadyTaken, InactiveAccount, InvalidCredentials
-from app.interfaces.api.deps import Auth, BearerToken, ClientAddress, CurrentPrincipal, Users
+from app.interfaces.api.deps import (
+    Auth,
+    BearerToken,
+    ClientAddress,
+    CurrentPrincipal,
+    UserAgent,
+    Users,
+)
 from app.interfaces.api.errors import GUARDED_BODY, JSON_BODY, problems
 from app.interfaces.api.schemas import (
     SignInRequest,
@@ -40,10 +47,12 @@ async def sign_up(body: SignUpRequest, users: Users, auth: Auth, client: ClientA
         *JSON_BODY, InvalidCredentials, InactiveAccount, RateLimited, DependencyUnavailable
     ),
 )
-async def issue_tokens(body: SignInRequest, auth: Auth, client: ClientAddress) -> TokenPairResponse:
+async def issue_tokens(
+    body: SignInRequest, auth: Auth, client: ClientAddress, agent: UserAgent
+) -> TokenPairResponse:
     """Sign in: open a session and get an access and a refresh token."""
-    pair = await auth.sign_in(SignIn(email=body.email, password=body.password, client=client))
-    return _pair(pair)
+    cmd = SignIn(email=body.email, password=body.password, client=client, user_agent=agent)
+    return _pair(await auth.sign_in(cmd))
 
 
 @router.post(

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from app.application.admin import AdminService
 from app.application.auth import AuthService, Principal
+from app.application.directory import DirectoryService
 from app.application.health import HealthService
 from app.application.users import UserService
 from app.container import Container
@@ -58,6 +60,18 @@ async def _auth(request: Request) -> AuthService:
     return _container(request).auth
 
 
+async def _admin(request: Request) -> AdminService:
+    return _container(request).admin
+
+
+async def _user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
+async def _directory(request: Request) -> DirectoryService:
+    return _container(request).directory
+
+
 async def _health(request: Request) -> HealthService:
     return _container(request).health
 
@@ -70,6 +84,9 @@ async def _client_address(request: Request) -> str:
 
 Users = Annotated[UserService, Depends(_users)]
 Auth = Annotated[AuthService, Depends(_auth)]
+Admin = Annotated[AdminService, Depends(_admin)]
+UserAgent = Annotated[str, Depends(_user_agent)]
+Directory = Annotated[DirectoryService, Depends(_directory)]
 Health = Annotated[HealthService, Depends(_health)]
 BearerToken = Annotated[str, Depends(_token)]
 CurrentPrincipal = Annotated[Principal, Depends(_caller)]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.config import JsonDict
 
+from app.application.admin import UpdateUser
 from app.application.context import REQUEST_ID_PATTERN
+from app.domain.auth.permissions import Role
 from app.domain.storable import MAX_JSON_DEPTH, storable_text
 from app.domain.users.user import PROFILE_FIELDS, check_field
 from app.domain.users.values import (
@@ -82,25 +85,70 @@ class SignInRequest(Request):
     )
 
 
-class UpdateMeRequest(Request):
+def _changed(name: str) -> tuple[Any, Any]:
+    """A profile field of a change request: its type (the domain's rule runs on it too) and its
+    default. Free text has its column's limit; the other fields each have their own shape."""
+    if name in PROFILE_LIMITS:
+        return Annotated[str | None, _PROFILE[name]], _text(name)
+    return _OWN_SHAPES[name]()
+
+
+_OWN_SHAPES: dict[str, Callable[[], tuple[Any, Any]]] = {
+    "phone": lambda: (
+        Annotated[
+            Annotated[str, _shown(pattern=untrimmed(PHONE_PATTERN))] | None, _PROFILE["phone"]
+        ],
+        Field(default=None, max_length=PHONE_MAX),
+    ),
+    # Text the domain parses, as gRPC sends it: pydantic's date would also take 0 or a datetime.
+    "birthday": lambda: (
+        Annotated[Annotated[str, _shown(format="date")] | None, _PROFILE["birthday"]],
+        None,
+    ),
+    # An object or absent: null would store a profile that cannot be read back.
+    "meta": lambda: (
+        Annotated[dict[str, Any], _PROFILE["meta"]],
+        Field(default_factory=dict, description=STORABLE_JSON),
+    ),
+}
+# As each response shows a profile field; free text is `str | None`.
+_SHOWN: dict[str, Any] = {"birthday": date | None, "meta": dict[str, Any]}
+
+# The profile's fields in the domain's order (PROFILE_FIELDS): a field added there appears in
+# both models, and one this module has no shape for fails at import.
+# (create_model's stubs take no field definitions built at run time, hence the ignores.)
+_ProfileChanges: Any = create_model(  # type: ignore[call-overload]
+    "_ProfileChanges", __base__=Request, **{name: _changed(name) for name in PROFILE_FIELDS}
+)
+_Profile: Any = create_model(  # type: ignore[call-overload]
+    "_Profile",
+    __base__=Response,
+    uuid=(UUID, ...),
+    email=(str, ...),
+    **{name: (_SHOWN.get(name, str | None), ...) for name in PROFILE_FIELDS},
+    is_active=(bool, ...),
+    created_at=(datetime | None, ...),
+    updated_at=(datetime | None, ...),
+)
+
+
+class UpdateMeRequest(_ProfileChanges):
     """Profile fields only; any other key (email, password, uuid, is_active, ...) is a 422."""
 
-    first_name: Annotated[str | None, _PROFILE["first_name"]] = _text("first_name")
-    last_name: Annotated[str | None, _PROFILE["last_name"]] = _text("last_name")
-    phone: Annotated[
-        Annotated[str, _shown(pattern=untrimmed(PHONE_PATTERN))] | None, _PROFILE["phone"]
-    ] = Field(default=None, max_length=PHONE_MAX)
-    # Text the domain parses, as gRPC sends it: pydantic's date would also take 0 or a datetime.
-    birthday: Annotated[Annotated[str, _shown(format="date")] | None, _PROFILE["birthday"]] = None
-    street: Annotated[str | None, _PROFILE["street"]] = _text("street")
-    city: Annotated[str | None, _PROFILE["city"]] = _text("city")
-    state: Annotated[str | None, _PROFILE["state"]] = _text("state")
-    zip_code: Annotated[str | None, _PROFILE["zip_code"]] = _text("zip_code")
-    country: Annotated[str | None, _PROFILE["country"]] = _text("country")
-    # An object or absent: null would store a profile that cannot be read back.
-    meta: Annotated[dict[str, Any], _PROFILE["meta"]] = Field(
-        default_factory=dict, description=STORABLE_JSON
+
+class UpdateUserRequest(UpdateMeRequest):
+    """What an admin may change: profile fields, and every role the account should hold."""
+
+    roles: list[Role] = Field(
+        default_factory=list,
+        description="Every role the account holds from now on; `user` is always among them."
+        " A change ends the account's sessions.",
     )
+
+    def command(self, user_id: UUID) -> UpdateUser:
+        changes = self.model_dump(exclude_unset=True)
+        roles = changes.pop("roles", None)
+        return UpdateUser(user_id, changes, roles)
 
 
 class SignUpResponse(Response):
@@ -123,22 +171,40 @@ class TokenPairResponse(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires")
 
 
-class ProfileResponse(Response):
-    uuid: UUID
-    email: str
-    first_name: str | None
-    last_name: str | None
-    phone: str | None
-    birthday: date | None
-    street: str | None
-    city: str | None
-    state: str | None
-    zip_code: str | None
-    country: str | None
-    meta: dict[str, Any]
-    is_active: bool
+class ProfileResponse(_Profile):
+    """The profile: never the password hash, never the integer id."""
+
+
+class UserResponse(ProfileResponse):
+    """An account as an admin sees it: the profile and the account's roles."""
+
+    roles: list[Role]
+
+
+class SessionResponse(Response):
+    """A live session; `last_used_at` is its last sign-in or refresh."""
+
+    id: str = Field(validation_alias="session_id")
     created_at: datetime | None
-    updated_at: datetime | None
+    last_used_at: datetime | None
+    client_address: str
+    user_agent: str
+
+
+class SessionsResponse(BaseModel):
+    items: list[SessionResponse]
+
+
+class UserPageResponse(Response):
+    """A page of accounts; `total` counts every account the filters match."""
+
+    items: list[UserResponse]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = Field(
+        description="The cursor of the page that follows, to send as `after`; null on the last"
+    )
 
 
 class HealthResponse(BaseModel):

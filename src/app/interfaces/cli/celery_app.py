@@ -25,6 +25,8 @@ from app.container import Container, build_container
 from app.domain.shared import DependencyUnavailable
 from app.infrastructure.logging import configure_logging
 from app.infrastructure.tasks import Services, register_tasks
+from app.infrastructure.telemetry import start_tracing, stop_tracing
+from app.interfaces.cli.celery_metrics import connect_metrics
 from app.interfaces.consumer.handlers import CeleryRoute, Message
 
 T = TypeVar("T")
@@ -126,6 +128,8 @@ class ServiceCelery(Celery):
         signals.worker_process_shutdown.connect(self._close_bridge)
         signals.worker_shutdown.connect(self._on_worker_shutdown)
         signals.setup_logging.connect(self._setup_logging)
+        signals.beat_init.connect(self._beat_started)
+        connect_metrics(self, lambda: self.settings)
 
     @cached_property
     def settings(self) -> Settings:
@@ -137,14 +141,22 @@ class ServiceCelery(Celery):
 
     def _after_fork(self, **_: Any) -> None:
         self.bridge.forget()
+        # In the process that runs the tasks (a prefork child, or the solo worker itself):
+        # the exporter's thread would not survive a fork.
+        start_tracing(self.settings, "app-worker")
 
     def _close_bridge(self, **_: Any) -> None:
         self.bridge.close()
+        stop_tracing()
 
     def _on_worker_shutdown(self, sender: Any = None, **_: Any) -> None:
         # The solo pool runs tasks in the worker itself: no worker_process_shutdown there.
         if getattr(sender, "app", None) is self:
             self.bridge.close()
+            stop_tracing()
+
+    def _beat_started(self, **_: Any) -> None:
+        start_tracing(self.settings, "app-beat")  # flushed by the SDK's own exit handler
 
     def _setup_logging(self, loglevel: int | str | None = None, **_: Any) -> None:
         # Replaces Celery's logging set-up: one loguru sink, at the level of `-l`.

@@ -11,7 +11,9 @@ from loguru import logger
 from app.config.settings import Settings, load_settings
 from app.container import build_container
 from app.infrastructure.logging import configure_logging
+from app.infrastructure.telemetry import traced_process
 from app.interfaces.cli.celery_app import CeleryTaskSender, celery_app
+from app.interfaces.cli.process_metrics import process_metrics
 from app.interfaces.consumer.dispatch import ConfigurationError
 from app.interfaces.consumer.runner import consume
 
@@ -20,7 +22,8 @@ def run_consume(with_relay: bool = True) -> int:
     settings = load_settings()
     configure_logging(settings)
     try:
-        asyncio.run(_main(settings, with_relay))
+        with traced_process(settings, "app-consumer"):
+            asyncio.run(_main(settings, with_relay))
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -32,7 +35,8 @@ async def _main(settings: Settings, with_relay: bool) -> None:
     stop = stop_on_signals()
     try:
         sender = CeleryTaskSender(celery_app)
-        await consume(container, stop, task_sender=sender, with_relay=with_relay)
+        async with process_metrics(container):
+            await consume(container, stop, task_sender=sender, with_relay=with_relay)
     finally:
         await container.aclose()
     logger.info("consumer exited")

@@ -9,6 +9,7 @@ from loguru import logger
 
 from app.config.settings import load_settings
 from app.infrastructure.logging import configure_logging
+from app.infrastructure.telemetry import traced_process
 
 
 def run_grpc(port: int | None = None) -> int:
@@ -17,7 +18,8 @@ def run_grpc(port: int | None = None) -> int:
     settings = load_settings()
     configure_logging(settings)
     try:
-        asyncio.run(serve(settings, port))
+        with traced_process(settings, "app-grpc"):
+            asyncio.run(serve(settings, port))
     except RuntimeError as exc:  # gRPC's way of saying the address cannot be bound
         logger.error("grpc server failed: {}", exc)
         print(f"grpc server failed: {exc}", file=sys.stderr)

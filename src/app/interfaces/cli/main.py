@@ -7,7 +7,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.config.settings import SettingsError, load_settings
+from app.config.settings import Settings, SettingsError, load_settings
+from app.infrastructure import multiprocess
+from app.infrastructure.capacity import ConnectionBudget, available_cpus, connection_budget
+from app.interfaces.cli import users as users_commands
 from app.interfaces.cli import worker as celery_commands
 
 
@@ -21,9 +24,32 @@ def __getattr__(name: str) -> Any:
 
 
 def _api(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    # uvicorn reloads in one process; otherwise the CPUs the container may use, not the host's.
+    args.workers = args.workers or (1 if args.reload else available_cpus())
+    _log_pod_budget(settings, connection_budget(settings, args.workers, "--workers"))
+    # Several workers answer /metrics in turn: each reports the sum of all through shared files.
+    if args.workers > 1:
+        multiprocess.prepare()
+    try:
+        _serve_api(args, settings)
+    finally:
+        multiprocess.cleanup()
+    return 0
+
+
+def _log_pod_budget(settings: Settings, budget: ConnectionBudget) -> None:
+    from loguru import logger
+
+    from app.infrastructure.logging import configure_logging
+
+    configure_logging(settings)
+    logger.info("connection budget of this pod: {}", budget)
+
+
+def _serve_api(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    settings = load_settings()
     uvicorn.run(
         "app.interfaces.cli.main:app",
         host=args.host or settings.api_host,
@@ -35,7 +61,6 @@ def _api(args: argparse.Namespace) -> int:
         # X-Forwarded-For is judged by the app alone, against TRUSTED_PROXIES (deps.py).
         proxy_headers=False,
     )
-    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -68,6 +93,13 @@ def _outbox(args: argparse.Namespace) -> int:
     return run_outbox(args)
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app", description="Start a process of the service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="serve the REST API with uvicorn")
     api.add_argument("--host")
     api.add_argument("--port", type=int)
-    api.add_argument("--workers", type=int, default=1)
+    api.add_argument(
+        "--workers", type=_positive, help="processes (default: the CPUs the container may use)"
+    )
     api.add_argument("--reload", action="store_true")
     api.set_defaults(run=_api)
 
@@ -83,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(run=_migrate)
     celery_commands.add_commands(commands)  # worker, beat
+    users_commands.add_commands(commands)  # users create-admin, grant, revoke
 
     grpc = commands.add_parser("grpc", help="serve the gRPC services (grpc.aio)")
     grpc.add_argument("--port", type=int)

@@ -6,12 +6,16 @@ import argparse
 
 from app.config.celery import DEFAULT_QUEUE
 from app.config.settings import load_settings
+from app.infrastructure import multiprocess
+from app.infrastructure.capacity import available_cpus, connection_budget
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = commands.add_parser("worker", help="run Celery tasks (celery worker)")
     worker.add_argument("-Q", "--queues", default=DEFAULT_QUEUE, help="comma-separated queues")
-    worker.add_argument("-c", "--concurrency", type=int, help="processes (default: CPU count)")
+    worker.add_argument(
+        "-c", "--concurrency", type=int, help="processes (default: the CPUs the container may use)"
+    )
     worker.add_argument("-l", "--loglevel", help="default: LOG_LEVEL")
     worker.add_argument("-P", "--pool", default="prefork", choices=("prefork", "solo"))
     worker.set_defaults(run=run_worker)
@@ -24,9 +28,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run_worker(args: argparse.Namespace) -> int:
     argv = ["worker", "-Q", args.queues, "-l", _level(args), "-P", args.pool]
-    if args.concurrency:
-        argv += ["--concurrency", str(args.concurrency)]
-    return _celery(argv)
+    if args.pool == "prefork":
+        # Celery's own default is the host's CPU count; each process opens its own pool.
+        concurrency = args.concurrency or available_cpus()
+        connection_budget(load_settings(), concurrency, "--concurrency")
+        argv += ["--concurrency", str(concurrency)]
+    # Prefork children run the tasks: their metrics reach the scrape through shared files.
+    if args.pool == "prefork":
+        multiprocess.prepare()
+    try:
+        return _celery(argv)
+    finally:
+        multiprocess.cleanup()
 
 
 def run_beat(args: argparse.Namespace) -> int:

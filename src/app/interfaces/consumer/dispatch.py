@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -28,8 +29,10 @@ from app.infrastructure.messaging.delivery import (
     backoff,
 )
 from app.infrastructure.messaging.envelope import Envelope, MalformedMessage, parse
+from app.infrastructure.telemetry import handling
 from app.infrastructure.validation import domain_error
 from app.interfaces.consumer.handlers import CeleryRoute, Handler, Message
+from app.interfaces.consumer.metrics import UNKNOWN_EVENT, counted, skipped_duplicate
 
 _NEVER_SUCCEEDS = (NotFoundError, AuthenticationError, AuthorizationError)
 
@@ -61,28 +64,45 @@ class Dispatcher:
         self._max_retries, self._base_delay = max_retries, base_delay
         self._task_sender = task_sender
 
-    async def __call__(self, body: bytes, attempt: int) -> Outcome:
+    async def __call__(
+        self, body: bytes, attempt: int, headers: Mapping[str, str] | None = None
+    ) -> Outcome:
         """What to do with this delivery; never raises (except cancellation)."""
+        started = time.perf_counter()
         try:
             envelope = parse(body)
         except MalformedMessage as exc:
-            return DeadLetter(DeadLetterReason.MALFORMED, str(exc))
+            return counted(UNKNOWN_EVENT, DeadLetter(DeadLetterReason.MALFORMED, str(exc)), started)
         entry = self._handlers.get(envelope.event)
         if entry is None:
-            return DeadLetter(DeadLetterReason.UNKNOWN_EVENT, f"no handler for {envelope.event!r}")
+            detail = f"no handler for {envelope.event!r}"
+            return counted(
+                UNKNOWN_EVENT, DeadLetter(DeadLetterReason.UNKNOWN_EVENT, detail), started
+            )
         message = _message(envelope, attempt)
         token = correlation_id.set(envelope.correlation_id)
         try:
-            await self._run(entry, envelope.data, message)
-        except Exception as exc:
-            return self._failure(exc, message)
+            # The producer's trace goes on here (its context travels in the headers).
+            with handling(message.event, message.id, headers or {}) as settled:
+                outcome = await self._outcome(entry, envelope.data, message)
+                return settled(counted(message.event, outcome, started))
         finally:
             correlation_id.reset(token)
+
+    async def _outcome(
+        self, entry: Handler | CeleryRoute, data: Mapping[str, Any], message: Message
+    ) -> Outcome:
+        try:
+            done = await self._run(entry, data, message)
+        except Exception as exc:
+            return self._failure(exc, message)
+        if done is False:  # the handler's inbox had seen this message id
+            skipped_duplicate(message.event)
         return Ack()
 
     async def _run(
         self, entry: Handler | CeleryRoute, data: Mapping[str, Any], message: Message
-    ) -> None:
+    ) -> bool | None:
         # Before any handler: data PostgreSQL or a serializer would refuse is invalid-data.
         storable_json("data", data)
         if isinstance(entry, CeleryRoute):
@@ -90,8 +110,8 @@ class Dispatcher:
             if entry.data is not None:
                 entry.data.validate_python(data)
             await self._task_sender.send(entry, data, message)
-        else:
-            await entry(self._container, data, message)
+            return None
+        return await entry(self._container, data, message)
 
     def _failure(self, exc: Exception, message: Message) -> Outcome:
         if isinstance(exc, PydanticValidationError):  # its str() would repeat the data

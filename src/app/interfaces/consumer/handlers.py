@@ -2,11 +2,12 @@
 
 An entry is one of two kinds:
 
-- an async handler, `async def handler(container, data, message) -> None`, run in the consumer
-  (`debug.echo.v1`). It validates `data` with a TypeAdapter (a failure dead-letters the message
-  as `invalid-data`), then calls one use case; one that writes to the database claims
-  `message.id` in the inbox in the same unit of work as its writes, so a redelivery does
-  nothing. Raise to fail the attempt: the consumer retries with backoff, then dead-letters.
+- an async handler, `async def handler(container, data, message) -> bool | None`, run in the
+  consumer (`debug.echo.v1`). It validates `data` with a TypeAdapter (a failure dead-letters
+  the message as `invalid-data`), then calls one use case; one that writes to the database
+  claims `message.id` in the inbox in the same unit of work as its writes, so a redelivery
+  does nothing, and returns the use case's False then (the metrics count it as a duplicate).
+  Raise to fail the attempt: the consumer retries with backoff, then dead-letters.
 - a `CeleryRoute(task_name, queue)` (`users.registered.v1`): the consumer queues the message
   for that Celery task and acks once the Celery broker accepted it; its `data` adapter checks
   the payload first (a failure dead-letters it as `invalid-data`), then the task runs the use
@@ -58,7 +59,7 @@ class CeleryRoute:
     data: TypeAdapter[Any] | None = None
 
 
-Handler = Callable[[Container, Mapping[str, Any], Message], Awaitable[None]]
+Handler = Callable[[Container, Mapping[str, Any], Message], Awaitable[bool | None]]
 
 
 @pydantic_dataclass(frozen=True)
@@ -71,12 +72,12 @@ class EchoData:
 _ECHO = TypeAdapter(EchoData)
 
 
-async def echo(container: Container, data: Mapping[str, Any], message: Message) -> None:
+async def echo(container: Container, data: Mapping[str, Any], message: Message) -> bool:
     """`debug.echo.v1`: fails `fail_times` times, then counts `debug:echo:<key>` once per id.
 
     A `seq` goes to the list `debug:echo:<key>:seq` in the same step: the order of handling."""
     payload = _ECHO.validate_python(data)
-    await container.echo.echo(
+    return await container.echo.echo(
         Echo(
             key=payload.key,
             fail_times=payload.fail_times,

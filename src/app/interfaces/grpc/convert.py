@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from google.protobuf.struct_pb2 import ListValue, Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from app.application.admin import UpdateUser
 from app.application.auth import SignIn, TokenPair
 from app.application.users import UserView
+from app.domain.auth.permissions import parse_roles
+from app.domain.auth.session import SessionInfo
 from app.domain.shared import check_all
 from app.domain.storable import storable_text
 from app.domain.users.errors import InvalidField
-from app.domain.users.user import check_profile
+from app.domain.users.user import NOT_NULL_FIELDS, PROFILE_FIELDS, check_profile
 from app.domain.users.values import EMAIL_MAX, PASSWORD_MAX
 from app.interfaces.grpc.pb import auth_pb2, users_pb2
 
-PROFILE_TEXT = ("first_name", "last_name", "phone", "street", "city", "state", "zip_code")
-UPDATABLE = (*PROFILE_TEXT, "country", "birthday", "meta")
+# The profile's fields are the domain's (PROFILE_FIELDS), with the same names in Profile and
+# UpdateMeRequest (tests/test_profile_fields.py checks the messages); text goes as it is.
+CLEARABLE = tuple(name for name in PROFILE_FIELDS if name not in NOT_NULL_FIELDS)
 
 
-def sign_in(request: auth_pb2.IssueTokensRequest, client: str) -> SignIn:
+def sign_in(request: auth_pb2.IssueTokensRequest, client: str, user_agent: str = "") -> SignIn:
     """The sign-in command, with REST's limits: the email becomes a rate-limit key."""
     checked = check_all(
         {
@@ -30,7 +35,8 @@ def sign_in(request: auth_pb2.IssueTokensRequest, client: str) -> SignIn:
             "password": lambda: _bounded("password", request.password, PASSWORD_MAX),
         }
     )
-    return SignIn(email=checked["email"], password=checked["password"], client=client)
+    email, password = checked["email"], checked["password"]
+    return SignIn(email=email, password=password, client=client, user_agent=user_agent)
 
 
 def token_pair(pair: TokenPair) -> auth_pb2.TokenPair:
@@ -57,18 +63,58 @@ def profile(view: UserView) -> users_pb2.Profile:
     return users_pb2.Profile(
         uuid=str(view.uuid),
         email=view.email,
-        **{name: getattr(view, name) for name in (*PROFILE_TEXT, "country")},
-        birthday=view.birthday.isoformat() if view.birthday else None,
-        meta=struct(view.meta),
+        **{name: _SENT.get(name, _as_is)(getattr(view, name)) for name in PROFILE_FIELDS},
         is_active=view.is_active,
         created_at=timestamp(view.created_at),
         updated_at=timestamp(view.updated_at),
     )
 
 
+def user(view: UserView) -> users_pb2.User:
+    return users_pb2.User(profile=profile(view), roles=[role.value for role in view.roles])
+
+
+def user_id(raw: str) -> UUID:
+    """The uuid a request names; InvalidField("uuid") when it is not one."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise InvalidField("uuid", "must be a uuid") from None
+
+
+def update_user(request: users_pb2.UpdateUserRequest) -> UpdateUser:
+    """The admin's change: the uuid, the profile fields as UpdateMe takes them, and the roles
+    when set; every bad part listed in one error."""
+    roles = list(request.roles.roles) if request.HasField("roles") else None
+    checked = check_all(
+        {
+            "uuid": lambda: user_id(request.uuid),
+            "profile": lambda: profile_changes(request.profile),
+            "roles": lambda: roles is None or parse_roles(roles),
+        }
+    )
+    return UpdateUser(checked["uuid"], checked["profile"], roles)
+
+
+def sessions(found: Sequence[SessionInfo]) -> users_pb2.Sessions:
+    return users_pb2.Sessions(
+        items=[
+            users_pb2.Session(
+                id=info.session_id,
+                created_at=timestamp(info.created_at),
+                last_used_at=timestamp(info.last_used_at),
+                client_address=info.client_address,
+                user_agent=info.user_agent,
+            )
+            for info in found
+        ]
+    )
+
+
 def profile_changes(request: users_pb2.UpdateMeRequest) -> dict[str, Any]:
     """The fields the client set, plus those it named in `clear` as None (REST's JSON null)."""
-    changes: dict[str, Any] = {n: getattr(request, n) for n in UPDATABLE if request.HasField(n)}
+    set_ = [name for name in PROFILE_FIELDS if request.HasField(name)]
+    changes: dict[str, Any] = {name: getattr(request, name) for name in set_}
     if "meta" in changes:
         changes["meta"] = data(request.meta)
     # The fields are checked here too, so a bad `clear` and bad fields are listed together.
@@ -117,12 +163,21 @@ def _plain(value: Any) -> Any:
 
 def _cleared(names: Iterable[str], changes: Mapping[str, Any]) -> dict[str, None]:
     for name in names:
-        if name not in UPDATABLE or name == "meta":
-            raise InvalidField("clear", f"only these fields can be cleared: {_clearable()}")
+        if name not in CLEARABLE:
+            clearable = ", ".join(CLEARABLE)
+            raise InvalidField("clear", f"only these fields can be cleared: {clearable}")
         if name in changes:
             raise InvalidField("clear", "a field cannot be both set and cleared")
     return dict.fromkeys(names)
 
 
-def _clearable() -> str:
-    return ", ".join(n for n in UPDATABLE if n != "meta")
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# How a profile field that is not text travels in Profile.
+_SENT: dict[str, Callable[[Any], Any]] = {"birthday": _day, "meta": struct}

@@ -18,11 +18,14 @@ from loguru import logger
 from app.application.health import HealthService
 from app.config.settings import Settings
 from app.container import Container, build_container
+from app.infrastructure.telemetry import grpc_interceptors
+from app.interfaces.cli.process_metrics import process_metrics
 from app.interfaces.grpc.interceptors import (
     AuthInterceptor,
     ErrorInterceptor,
     RequestContextInterceptor,
 )
+from app.interfaces.grpc.metrics import MetricsInterceptor
 from app.interfaces.grpc.pb import (
     auth_pb2,
     auth_pb2_grpc,
@@ -119,6 +122,8 @@ def create_server(
     settings = container.settings
     server = grpc.aio.server(
         interceptors=[
+            *grpc_interceptors(settings),  # first: the other interceptors run inside the span
+            MetricsInterceptor(),
             RequestContextInterceptor(),
             ErrorInterceptor(),
             AuthInterceptor(container.auth, PUBLIC_METHODS),
@@ -149,7 +154,8 @@ def _add_app_services(
     add_auth = auth_pb2_grpc.add_AuthServiceServicer_to_server
     add_users = users_pb2_grpc.add_UsersServiceServicer_to_server
     add_auth(AuthServicer(container.users, container.auth, container.proxies), server)  # type: ignore[no-untyped-call]
-    add_users(UsersServicer(container.users), server)  # type: ignore[no-untyped-call]
+    users = UsersServicer(container.users, container.admin, container.directory)
+    add_users(users, server)  # type: ignore[no-untyped-call]
     _add_served(server, _DEBUG, DebugServicer(container.health, container.messages), hidden)
 
 
@@ -213,11 +219,12 @@ async def serve(settings: Settings, port: int | None = None) -> None:
         grpc_server = create_server(container, port=port)
         gc.collect()
         gc.freeze()  # start-up objects live as long as the process: keep them out of GC scans
-        await grpc_server.start()
-        logger.info("grpc serving on {}:{}", settings.grpc_host, grpc_server.port)
-        await _signalled()
-        logger.info("grpc stopping (grace {}s)", settings.grpc_grace_seconds)
-        await grpc_server.stop(settings.grpc_grace_seconds)
+        async with process_metrics(container):
+            await grpc_server.start()
+            logger.info("grpc serving on {}:{}", settings.grpc_host, grpc_server.port)
+            await _signalled()
+            logger.info("grpc stopping (grace {}s)", settings.grpc_grace_seconds)
+            await grpc_server.stop(settings.grpc_grace_seconds)
     finally:
         await container.aclose()
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import grpc
 
+from app.application.admin import AdminService
 from app.application.auth import AuthService
+from app.application.directory import DirectoryService
 from app.application.health import HealthService
 from app.application.messages import MessageService, SendMessage
 from app.application.users import RegisterUser, UpdateProfile, UserService
 from app.infrastructure.proxies import NO_PROXIES, TrustedProxies
-from app.interfaces.grpc import convert
+from app.interfaces.grpc import convert, listing
 from app.interfaces.grpc.interceptors import current_principal
 from app.interfaces.grpc.pb import (
     auth_pb2,
@@ -40,7 +42,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def IssueTokens(
         self, request: auth_pb2.IssueTokensRequest, context: grpc.aio.ServicerContext
     ) -> auth_pb2.TokenPair:
-        cmd = convert.sign_in(request, client_address(context, self._proxies))
+        client = client_address(context, self._proxies)
+        cmd = convert.sign_in(request, client, _metadata(context, "user-agent"))
         return convert.token_pair(await self._auth.sign_in(cmd))
 
     async def RefreshTokens(
@@ -56,8 +59,10 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
 
 class UsersServicer(users_pb2_grpc.UsersServiceServicer):
-    def __init__(self, users: UserService) -> None:
-        self._users = users
+    def __init__(
+        self, users: UserService, admin: AdminService, directory: DirectoryService
+    ) -> None:
+        self._users, self._admin, self._directory = users, admin, directory
 
     async def GetMe(
         self, request: users_pb2.GetMeRequest, context: grpc.aio.ServicerContext
@@ -69,6 +74,49 @@ class UsersServicer(users_pb2_grpc.UsersServiceServicer):
     ) -> users_pb2.Profile:
         cmd = UpdateProfile(current_principal().user_id, convert.profile_changes(request))
         return convert.profile(await self._users.update(cmd))
+
+    async def GetUser(
+        self, request: users_pb2.UserRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.User:
+        user_id = convert.user_id(request.uuid)
+        return convert.user(await self._admin.get(current_principal(), user_id))
+
+    async def UpdateUser(
+        self, request: users_pb2.UpdateUserRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.User:
+        cmd = convert.update_user(request)
+        return convert.user(await self._admin.update(current_principal(), cmd))
+
+    async def DeactivateUser(
+        self, request: users_pb2.UserRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.User:
+        user_id = convert.user_id(request.uuid)
+        return convert.user(await self._admin.deactivate(current_principal(), user_id))
+
+    async def ReactivateUser(
+        self, request: users_pb2.UserRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.User:
+        user_id = convert.user_id(request.uuid)
+        return convert.user(await self._admin.reactivate(current_principal(), user_id))
+
+    async def ListUserSessions(
+        self, request: users_pb2.UserRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.Sessions:
+        user_id = convert.user_id(request.uuid)
+        return convert.sessions(await self._admin.sessions(current_principal(), user_id))
+
+    async def RevokeUserSession(
+        self, request: users_pb2.RevokeUserSessionRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.RevokeUserSessionResponse:
+        user_id = convert.user_id(request.uuid)
+        await self._admin.revoke_session(current_principal(), user_id, request.session_id)
+        return users_pb2.RevokeUserSessionResponse()
+
+    async def ListUsers(
+        self, request: users_pb2.ListUsersRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.ListUsersResponse:
+        query = listing.list_query(request)
+        return listing.user_page(await self._directory.list_users(current_principal(), query))
 
 
 class DebugServicer(debug_pb2_grpc.DebugServiceServicer):
@@ -98,3 +146,9 @@ def client_address(context: grpc.aio.ServicerContext, proxies: TrustedProxies = 
     metadata = context.invocation_metadata() or ()
     forwarded = [str(value) for key, value in metadata if key == "x-forwarded-for"]
     return proxies.client(peer, forwarded)
+
+
+def _metadata(context: grpc.aio.ServicerContext, key: str) -> str:
+    """The first text value of metadata `key`; empty when absent."""
+    values = (v for k, v in context.invocation_metadata() or () if k == key and isinstance(v, str))
+    return next(values, "")

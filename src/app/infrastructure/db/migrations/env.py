@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.config.settings import load_settings
+from app.infrastructure.db.engine import driver_arguments
 from app.infrastructure.db.tables import Base
 
 config = context.config
@@ -27,7 +28,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    # The service's driver arguments, DB_PGBOUNCER's included: `app migrate` and the pods'
+    # `alembic check` may reach PostgreSQL through PgBouncer like every other process.
+    arguments = driver_arguments(load_settings())
+    engine = create_async_engine(_url(), poolclass=pool.NullPool, connect_args=arguments)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

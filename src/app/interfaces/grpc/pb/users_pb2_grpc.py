@@ -45,6 +45,41 @@ class UsersServiceStub:
                 request_serializer=app_dot_v1_dot_users__pb2.UpdateMeRequest.SerializeToString,
                 response_deserializer=app_dot_v1_dot_users__pb2.Profile.FromString,
                 _registered_method=True)
+        self.GetUser = channel.unary_unary(
+                '/app.v1.UsersService/GetUser',
+                request_serializer=app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.User.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/app.v1.UsersService/UpdateUser',
+                request_serializer=app_dot_v1_dot_users__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.User.FromString,
+                _registered_method=True)
+        self.DeactivateUser = channel.unary_unary(
+                '/app.v1.UsersService/DeactivateUser',
+                request_serializer=app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.User.FromString,
+                _registered_method=True)
+        self.ReactivateUser = channel.unary_unary(
+                '/app.v1.UsersService/ReactivateUser',
+                request_serializer=app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.User.FromString,
+                _registered_method=True)
+        self.ListUserSessions = channel.unary_unary(
+                '/app.v1.UsersService/ListUserSessions',
+                request_serializer=app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.Sessions.FromString,
+                _registered_method=True)
+        self.RevokeUserSession = channel.unary_unary(
+                '/app.v1.UsersService/RevokeUserSession',
+                request_serializer=app_dot_v1_dot_users__pb2.RevokeUserSessionRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.RevokeUserSessionResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/app.v1.UsersService/ListUsers',
+                request_serializer=app_dot_v1_dot_users__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=app_dot_v1_dot_users__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
 
 
 class UsersServiceServicer:
@@ -64,6 +99,61 @@ class UsersServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUser(self, request, context):
+        """Administration of any account, as REST /api/v1/users/{uuid}/: each needs a permission
+        (PERMISSION_DENIED without it), NOT_FOUND for an unknown uuid.
+        Any account, active or not, with its roles (users:read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Change profile fields and, when `roles` is set, every role the account holds (users:write).
+        A change of roles ends the account's sessions; the last active admin keeps admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeactivateUser(self, request, context):
+        """Block sign-in and end every session of the account at once (users:deactivate); the last
+        active admin cannot be deactivated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReactivateUser(self, request, context):
+        """Allow sign-in again (users:deactivate).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUserSessions(self, request, context):
+        """The account's live sessions, oldest first (sessions:revoke).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeUserSession(self, request, context):
+        """End one session of the account (sessions:revoke); NOT_FOUND unless it is the account's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """Accounts matching the filters, a page at a time (users:read), as REST GET /api/v1/users/:
+        the same filter DSL, allow-list, limits and cursors; INVALID_ARGUMENT names each bad key
+        in `field-error` metadata (`key: message`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UsersServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +166,41 @@ def add_UsersServiceServicer_to_server(servicer, server):
                     servicer.UpdateMe,
                     request_deserializer=app_dot_v1_dot_users__pb2.UpdateMeRequest.FromString,
                     response_serializer=app_dot_v1_dot_users__pb2.Profile.SerializeToString,
+            ),
+            'GetUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUser,
+                    request_deserializer=app_dot_v1_dot_users__pb2.UserRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.User.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=app_dot_v1_dot_users__pb2.UpdateUserRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.User.SerializeToString,
+            ),
+            'DeactivateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeactivateUser,
+                    request_deserializer=app_dot_v1_dot_users__pb2.UserRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.User.SerializeToString,
+            ),
+            'ReactivateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReactivateUser,
+                    request_deserializer=app_dot_v1_dot_users__pb2.UserRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.User.SerializeToString,
+            ),
+            'ListUserSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserSessions,
+                    request_deserializer=app_dot_v1_dot_users__pb2.UserRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.Sessions.SerializeToString,
+            ),
+            'RevokeUserSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeUserSession,
+                    request_deserializer=app_dot_v1_dot_users__pb2.RevokeUserSessionRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.RevokeUserSessionResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=app_dot_v1_dot_users__pb2.ListUsersRequest.FromString,
+                    response_serializer=app_dot_v1_dot_users__pb2.ListUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -133,6 +258,195 @@ class UsersService:
             '/app.v1.UsersService/UpdateMe',
             app_dot_v1_dot_users__pb2.UpdateMeRequest.SerializeToString,
             app_dot_v1_dot_users__pb2.Profile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/GetUser',
+            app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/UpdateUser',
+            app_dot_v1_dot_users__pb2.UpdateUserRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeactivateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/DeactivateUser',
+            app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReactivateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/ReactivateUser',
+            app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/ListUserSessions',
+            app_dot_v1_dot_users__pb2.UserRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.Sessions.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeUserSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/RevokeUserSession',
+            app_dot_v1_dot_users__pb2.RevokeUserSessionRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.RevokeUserSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/app.v1.UsersService/ListUsers',
+            app_dot_v1_dot_users__pb2.ListUsersRequest.SerializeToString,
+            app_dot_v1_dot_users__pb2.ListUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,
