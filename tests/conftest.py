@@ -176,9 +176,18 @@ async def session_container(settings: Settings) -> AsyncIterator[Container]:
 
 @pytest.fixture
 async def container(session_container: Container) -> AsyncIterator[Container]:
-    """The real container over the run's database, emptied after each test."""
+    """The real container over the run's database, empty before and after each test.
+
+    Before too: a test that builds a container of its own on the run's settings leaves its rows
+    behind, and a test that counts or lists rows must not see them.
+    """
+    await _empty(session_container)
     yield session_container
-    async with session_container.engine.begin() as conn:
+    await _empty(session_container)
+
+
+async def _empty(container: Container) -> None:
+    async with container.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
 
 

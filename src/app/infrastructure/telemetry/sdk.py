@@ -41,6 +41,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from app.config.celery import RELAY_OUTBOX
 from app.config.settings import SettingsError
 from app.infrastructure.messaging.delivery import DeadLetter, Outcome, Retry
 from app.infrastructure.telemetry import TRACE_HEADER_MAX
@@ -50,16 +51,20 @@ DEFAULT_PROTOCOL = "grpc"
 _W3C = TraceContextTextMapPropagator()
 _TRACER = "app"
 _REDACTED = "REDACTED"
+# The Celery instrumentation's span names of the relay task, sent by beat and run by a worker.
+_POLLING_TASK_SPANS = frozenset({f"apply_async/{RELAY_OUTBOX}", f"run/{RELAY_OUTBOX}"})
 
 
-class NoOrphanClientSpans(Sampler):
-    """The configured sampler, except that a client span without a parent is never recorded.
+class QuietPolling(Sampler):
+    """The configured sampler, except for the spans of polling: never recorded.
 
     Loops that poll (the outbox relay's round, the gRPC health reporter, Celery's broker
-    connection, leader election) and the probes, which are not traced, would otherwise
-    export each of their queries as a trace of one span. A query made for a request, a
-    message or a task has that span as its parent and is sampled as the configured sampler
-    decides (OTEL_TRACES_SAMPLER, parentbased_always_on by default).
+    connection, leader election) and the probes, which are not traced, would otherwise export
+    each of their queries as a trace of one span: a client span without a parent is dropped.
+    So is a round of the outbox relay that Celery beat sends every few seconds (its row's
+    publish still joins the trace that row kept). A query made for a request, a message or a
+    task has that span as its parent and is sampled as the configured sampler decides
+    (OTEL_TRACES_SAMPLER, parentbased_always_on by default).
     """
 
     def __init__(self, configured: Sampler) -> None:
@@ -75,15 +80,16 @@ class NoOrphanClientSpans(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        parent = trace.get_current_span(parent_context).get_span_context()
-        if kind is SpanKind.CLIENT and not parent.is_valid:
+        if not trace.get_current_span(parent_context).get_span_context().is_valid and (
+            kind is SpanKind.CLIENT or name in _POLLING_TASK_SPANS
+        ):
             return SamplingResult(Decision.DROP)
         return self.configured.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"NoOrphanClientSpans{{{self.configured.get_description()}}}"
+        return f"QuietPolling{{{self.configured.get_description()}}}"
 
 
 def span_exporter() -> SpanExporter:
@@ -119,7 +125,7 @@ class Tracing:
     def __init__(self, service: str) -> None:
         self.provider = TracerProvider(resource=resource(service))
         # Replaced before the first tracer is made: tracers copy the sampler when created.
-        self.provider.sampler = NoOrphanClientSpans(self.provider.sampler)
+        self.provider.sampler = QuietPolling(self.provider.sampler)
         self.provider.add_span_processor(BatchSpanProcessor(span_exporter()))
         trace.set_tracer_provider(self.provider)
         self.tracer = self.provider.get_tracer(_TRACER)
