@@ -113,10 +113,10 @@ def build_container(
     prefix = settings.redis_key_prefix
     limits = limits or AttemptLimits(
         sign_in=RedisAttemptLimiter(
-            redis, prefix + "sign-in:", settings.sign_in_attempts_per_minute
+            redis, prefix + "sign-in:", settings.sign_in_attempts_per_minute, clock
         ),
         sign_up=RedisAttemptLimiter(
-            redis, prefix + "sign-up:", settings.sign_up_attempts_per_minute
+            redis, prefix + "sign-up:", settings.sign_up_attempts_per_minute, clock
         ),
     )
     session_store = sessions or RedisSessionStore(redis, prefix)

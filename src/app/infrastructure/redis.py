@@ -15,13 +15,14 @@ a cluster. Time is Redis's own (`TIME`), so every process agrees on the deadline
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from redis.asyncio import Redis
 
+from app.application.ports import Clock
 from app.domain.auth.permissions import BASE_ROLE, Role, known_roles
 from app.domain.auth.session import RefreshOutcome, SessionInfo, SessionLifetime
 
@@ -106,18 +107,26 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1
 redis.call('DEL', KEYS[1])
 """
 
-# KEYS: one counter per key; ARGV limit, window seconds. Returns the seconds to wait, or 0.
+# KEYS: one log of attempt times per key; ARGV limit, window ms, now ms, this attempt's id.
+# An attempt counts under every key only when no key is at its limit; else the answer is the
+# milliseconds until the oldest attempt that blocks leaves its window, or 0 when allowed.
 _HIT = """
+local limit, window, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local wait = 0
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('EXPIRE', key, tonumber(ARGV[2])) end
-  if count > tonumber(ARGV[1]) then
-    local ttl = redis.call('TTL', key)
-    if ttl > wait then wait = ttl end
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    wait = math.max(wait, tonumber(blocking[2]) + window - now)
   end
 end
-return wait
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, window)
+end
+return 0
 """
 
 
@@ -212,18 +221,28 @@ def _time(epoch: str) -> datetime | None:
 
 
 class RedisAttemptLimiter:
-    """Fixed one-minute windows per key (email, client address), under the prefix of one use
-    (`app:sign-in:`, `app:sign-up:`)."""
+    """At most `limit` attempts in any `window_seconds` per key (email, client address), under
+    the prefix of one use (`app:sign-in:`, `app:sign-up:`).
 
-    def __init__(self, redis: Redis, prefix: str, limit: int, window_seconds: int = 60) -> None:
+    A sliding log (a sorted set of attempt times per key), not calendar minutes: those would
+    let twice the limit through around the turn of a minute. A refused attempt is not logged,
+    so a client that keeps trying gets exactly the limit, and the log holds at most `limit`
+    entries per key."""
+
+    def __init__(
+        self, redis: Redis, prefix: str, limit: int, clock: Clock, window_seconds: int = 60
+    ) -> None:
         self._hit = redis.register_script(_HIT)
-        self._limit, self._window, self._prefix = limit, window_seconds, prefix
+        self._limit, self._window_ms, self._prefix = limit, window_seconds * 1000, prefix
+        self._clock = clock
 
     async def hit(self, keys: Sequence[str]) -> int | None:
-        window = int(time.time()) // self._window
-        redis_keys = [f"{self._prefix}{key}:{window}" for key in keys]
-        wait = int(await self._hit(keys=redis_keys, args=[self._limit, self._window]))
-        return max(wait, 1) if wait else None
+        now_ms = int(self._clock.now().timestamp() * 1000)
+        wait_ms = await self._hit(
+            keys=[self._prefix + key for key in keys],
+            args=[self._limit, self._window_ms, now_ms, uuid4().hex],
+        )
+        return max(math.ceil(int(wait_ms) / 1000), 1) if wait_ms else None
 
 
 class RedisProbe:
