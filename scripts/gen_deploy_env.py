@@ -20,7 +20,8 @@ ENV_EXAMPLE = ROOT / ".env.example"
 SETTINGS_ENV = ROOT / "deploy" / "kubernetes" / "base" / "settings.env"
 SECRET_NAME = "app-secrets"
 _VARIABLE = re.compile(r"^([A-Z][A-Z0-9_]*)=(\S*)")
-_SECRET_NAMES = frozenset({"SECRET_KEY", "DB_PASSWORD"})
+_SECRET_NAMES = frozenset({"SECRET_KEY", "DB_PASSWORD", "SMTP_PASSWORD"})
+_PUBLIC_URLS = frozenset({"PASSWORD_RESET_URL"})  # a link shown to users, never a login
 
 
 def example_values(path: Path = ENV_EXAMPLE) -> dict[str, str]:
@@ -31,7 +32,7 @@ def example_values(path: Path = ENV_EXAMPLE) -> dict[str, str]:
 
 def is_secret(name: str, value: str) -> bool:
     # A URL carries its credentials (amqp://user:password@..., rediss://:password@...).
-    return name in _SECRET_NAMES or "://" in value
+    return name in _SECRET_NAMES or ("://" in value and name not in _PUBLIC_URLS)
 
 
 def secret_names(values: dict[str, str]) -> list[str]:

@@ -27,6 +27,7 @@ from app.container import Container, build_container
 from app.infrastructure.messaging.rabbitmq import RabbitNames, delete_topology
 from app.interfaces.api.app import create_app
 from app.interfaces.cli.migrate import alembic_config
+from tests.smtp import SmtpServer, running_smtp_server
 
 TEST_ENV = {
     "LAUNCH_MODE": "TEST",
@@ -219,6 +220,13 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client for the real app wired to the real container."""
     async with asgi_client(container) as http:
         yield http
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A local SMTP server on 127.0.0.1 that keeps what it receives (tests/smtp.py)."""
+    with running_smtp_server(free_port()) as server:
+        yield server
 
 
 def settings_with(settings: Settings, **changes: object) -> Settings:

@@ -10,8 +10,9 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
-from app.application.ports import OutgoingMessage
+from app.application.ports import Mail, OutgoingMessage
 from app.application.users import UserView
+from app.domain.audit.entry import AUDIT_RECORDED, AuditEntry
 from app.domain.auth.permissions import BASE_ROLE, Role
 from app.domain.auth.session import (
     RefreshOutcome,
@@ -155,8 +156,10 @@ class FakeSessions:
         del self.live[session_id]
         return True
 
-    async def revoke_all(self, user_id: UUID) -> None:
-        self.live = {sid: s for sid, s in self.live.items() if s.user_id != user_id}
+    async def revoke_all(self, user_id: UUID, *, keep: str | None = None) -> None:
+        self.live = {
+            sid: s for sid, s in self.live.items() if s.user_id != user_id or sid == keep
+        }
 
     def _live(self, session_id: str) -> FakeSession | None:
         """The session unless it expired (its Redis key would be gone)."""
@@ -231,6 +234,61 @@ class FakeNotifications:
         self.pending.append((user_id, kind, payload))
 
 
+class FakeAuditTrail:
+    """Entries and their outbox messages, like the SQL trail: committed or dropped together."""
+
+    def __init__(self, outbox: FakeOutbox) -> None:
+        self.pending: list[AuditEntry] = []
+        self._outbox = outbox
+
+    def record(self, entry: AuditEntry) -> None:
+        self.pending.append(entry)
+        self._outbox.add(
+            OutgoingMessage(
+                id=entry.id,
+                event=AUDIT_RECORDED,
+                data=entry.payload(),
+                occurred_at=entry.occurred_at,
+                key=entry.subject,
+            )
+        )
+
+
+@dataclass
+class FakeReset:
+    user_id: UUID
+    digest: str
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class FakePasswordResets:
+    """Reset requests by id, on a copy the unit of work writes back at commit."""
+
+    def __init__(self, stored: dict[UUID, FakeReset]) -> None:
+        self.rows = deepcopy(stored)
+
+    async def issue(
+        self, request_id: UUID, user_id: UUID, digest: str, expires_at: datetime
+    ) -> bool:
+        row = self.rows.get(request_id)
+        if row is not None and row.used_at is not None:
+            return False
+        self.rows[request_id] = FakeReset(user_id, digest, expires_at)
+        return True
+
+    async def redeem(self, digest: str, now: datetime) -> UUID | None:
+        live = [
+            r for r in self.rows.values() if r.digest == digest and not r.used_at and r.expires_at > now
+        ]
+        if not live:
+            return None
+        for row in self.rows.values():
+            if row.user_id == live[0].user_id and row.used_at is None:
+                row.used_at = now
+        return live[0].user_id
+
+
 class FakeUnitOfWork:
     """In-memory store shared by every unit of work made from one `FakeDatabase`."""
 
@@ -240,6 +298,8 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.inbox = FakeInbox(set(db.inbox))
         self.notifications = FakeNotifications()
+        self.audit = FakeAuditTrail(self.outbox)
+        self.password_resets = FakePasswordResets(db.resets)
 
     async def __aenter__(self) -> Self:
         return self
@@ -266,6 +326,9 @@ class FakeUnitOfWork:
         self._db.inbox |= self.inbox.handled
         self._db.notifications += self.notifications.pending
         self.notifications.pending = []
+        self._db.audit += self.audit.pending
+        self.audit.pending = []
+        self._db.resets = deepcopy(self.password_resets.rows)
         self._db.commits += 1
 
 
@@ -276,6 +339,8 @@ class FakeDatabase:
         self.messages: list[OutgoingMessage] = []
         self.inbox: set[UUID] = set()
         self.notifications: list[tuple[UUID, str, dict[str, Any]]] = []
+        self.audit: list[AuditEntry] = []
+        self.resets: dict[UUID, FakeReset] = {}
         self.commits = 0
 
     def uow(self) -> FakeUnitOfWork:
@@ -289,3 +354,11 @@ class FakeProfiles:
     async def get_profile(self, user_id: UUID) -> dict[str, Any] | None:
         user = self._db.users.get(UserId(user_id))
         return None if user is None else asdict(UserView.of(user))
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        self.sent.append(mail)

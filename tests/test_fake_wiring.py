@@ -49,7 +49,9 @@ async def fakes(base_settings: Settings) -> AsyncIterator[Fakes]:
         uow=db.uow,
         hasher=FakeHasher(),
         sessions=sessions,
-        limits=AttemptLimits(sign_in=FakeLimiter(100), sign_up=FakeLimiter(100)),
+        limits=AttemptLimits(
+            sign_in=FakeLimiter(100), sign_up=FakeLimiter(100), password_reset=FakeLimiter(100)
+        ),
         profiles=FakeProfiles(db),
         clock=clock,
     )

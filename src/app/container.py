@@ -10,16 +10,19 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.application.admin import AdminService
+from app.application.audit import AuditService
 from app.application.auth import AttemptLimits, AuthService, TokenLifetimes
 from app.application.directory import DirectoryService
 from app.application.echo import EchoService
 from app.application.health import HealthService
 from app.application.messages import MessageService
 from app.application.notifications import NotificationService
+from app.application.password_reset import PasswordResetService, ResetPolicy
 from app.application.ports import (
     Broker,
     Clock,
     EventPublisher,
+    Mailer,
     PasswordHasher,
     ProfileReader,
     SessionStore,
@@ -28,12 +31,14 @@ from app.application.ports import (
 from app.application.users import UserService
 from app.config.settings import Settings
 from app.infrastructure.clock import SystemClock
+from app.infrastructure.db.audit_log import AuditQueries
 from app.infrastructure.db.directory import UserQueries
 from app.infrastructure.db.engine import PostgresProbe, create_engine, create_session_factory
 from app.infrastructure.db.keyset import Cursors
 from app.infrastructure.db.retention import MessageRetention
 from app.infrastructure.db.uow import SqlUnitOfWork
 from app.infrastructure.db.users import SqlProfileReader
+from app.infrastructure.mail import build_mailer
 from app.infrastructure.messaging import build_publisher
 from app.infrastructure.messaging.echo_counter import RedisEchoCounter
 from app.infrastructure.messaging.outbox_relay import OutboxRelay
@@ -62,6 +67,8 @@ class Container:
     echo: EchoService
     retention: MessageRetention
     proxies: TrustedProxies
+    password_resets: PasswordResetService
+    audit: AuditService
 
     def __repr__(self) -> str:
         # Adapters may print their URLs and keys: only the (masked) settings are shown.
@@ -87,6 +94,7 @@ def build_container(
     profiles: ProfileReader | None = None,
     publisher: Broker | None = None,
     clock: Clock | None = None,
+    mailer: Mailer | None = None,
 ) -> Container:
     """The process's services; tests replace adapters by keyword and keep the real wiring."""
     engine = create_engine(settings)
@@ -118,7 +126,13 @@ def build_container(
         sign_up=RedisAttemptLimiter(
             redis, prefix + "sign-up:", settings.sign_up_attempts_per_minute, clock
         ),
+        password_reset=RedisAttemptLimiter(
+            redis, prefix + "password-reset:", settings.password_reset_attempts_per_minute, clock
+        ),
     )
+    mailer = mailer or build_mailer(settings)
+    cursors = Cursors(settings.secret_key)
+    page_limits = {"max_page_size": settings.max_page_size, "max_filters": settings.max_filters}
     session_store = sessions or RedisSessionStore(redis, prefix)
     profiles = profiles or SqlProfileReader(engine)
     return Container(
@@ -138,13 +152,19 @@ def build_container(
             clock,
         ),
         admin=AdminService(uow, session_store, clock, profiles),
-        directory=DirectoryService(
-            UserQueries(
-                session_factory,
-                Cursors(settings.secret_key),
-                max_page_size=settings.max_page_size,
-                max_filters=settings.max_filters,
-            )
+        directory=DirectoryService(UserQueries(session_factory, cursors, **page_limits)),
+        audit=AuditService(AuditQueries(session_factory, cursors, **page_limits)),
+        password_resets=PasswordResetService(
+            uow,
+            hasher,
+            session_store,
+            mailer,
+            limits.password_reset,
+            clock,
+            ResetPolicy(
+                token_seconds=settings.password_reset_token_minutes * 60,
+                link=settings.password_reset_url,
+            ),
         ),
         health=HealthService([PostgresProbe(engine), RedisProbe(redis), publisher]),
         messages=MessageService(uow, clock),

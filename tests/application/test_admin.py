@@ -13,13 +13,10 @@ from app.domain.shared import AuthenticationError
 from app.domain.users.errors import InactiveAccount, InvalidField, LastAdmin, UserNotFound
 from app.domain.users.events import UserDeactivated, UserReactivated, UserRolesChanged
 from tests.fakes import (
-    FakeDatabase,
     FakeHasher,
     FakeLimiter,
     FakeProfiles,
-    FakeSessions,
     FakeTokens,
-    FixedClock,
 )
 
 PASSWORD = "password1"
@@ -28,23 +25,10 @@ PLAIN = Principal(uuid.uuid4(), "plain-session")
 
 
 @pytest.fixture
-def db():
-    return FakeDatabase()
-
-
-@pytest.fixture
-def clock():
-    return FixedClock()
-
-
-@pytest.fixture
-def sessions(clock):
-    return FakeSessions(clock)
-
-
-@pytest.fixture
 def auth(db, sessions, clock):
-    limits = AttemptLimits(sign_in=FakeLimiter(100), sign_up=FakeLimiter(100))
+    limits = AttemptLimits(
+        sign_in=FakeLimiter(100), sign_up=FakeLimiter(100), password_reset=FakeLimiter(100)
+    )
     lifetimes = TokenLifetimes(300, 3600, 86400)
     return AuthService(db.uow, FakeHasher(), FakeTokens(), sessions, limits, lifetimes, clock)
 

@@ -9,11 +9,9 @@ from app.domain.auth.session import USER_AGENT_MAX
 from app.domain.shared import AuthenticationError, RateLimited
 from app.domain.users.errors import InactiveAccount, InvalidCredentials
 from tests.fakes import (
-    FakeDatabase,
     FakeHasher,
     FakeLimiter,
     FakeProfiles,
-    FakeSessions,
     FakeTokens,
     FixedClock,
 )
@@ -22,28 +20,10 @@ SESSION_SECONDS = 86400  # the absolute lifetime; the refresh token lives 3600 s
 
 
 @pytest.fixture
-def db():
-    return FakeDatabase()
-
-
-@pytest.fixture
-def hasher():
-    return FakeHasher()
-
-
-@pytest.fixture
-def clock():
-    return FixedClock()
-
-
-@pytest.fixture
-def sessions(clock):
-    return FakeSessions(clock)
-
-
-@pytest.fixture
 def auth(db, hasher, sessions, clock):
-    limits = AttemptLimits(sign_in=FakeLimiter(3), sign_up=FakeLimiter(2))
+    limits = AttemptLimits(
+        sign_in=FakeLimiter(3), sign_up=FakeLimiter(2), password_reset=FakeLimiter(2)
+    )
     lifetimes = TokenLifetimes(300, 3600, SESSION_SECONDS)
     return AuthService(db.uow, hasher, FakeTokens(), sessions, limits, lifetimes, clock)
 

@@ -20,6 +20,7 @@ _CLEARED = (
     "MESSAGE_BROKER_URL",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
+    "PASSWORD_RESET_URL",
 )
 
 
@@ -39,6 +40,7 @@ def prod_env(env):
     env.setenv("SECRET_KEY", STRONG)
     env.setenv("DB_PASSWORD", "a-real-database-password")
     env.setenv("MESSAGE_BROKER_URL", "amqp://app:a-real-broker-password@rabbitmq:5672/")
+    env.setenv("PASSWORD_RESET_URL", "https://app.example.com/reset?token={token}")
     return env
 
 
@@ -162,6 +164,7 @@ def test_prod_refuses_every_secret_key_committed_in_the_repository(prod_env, key
         ("CELERY_BROKER_URL", "pyamqp://rabbitmq//"),
         ("CELERY_RESULT_BACKEND", "rpc://guest:guest@rabbitmq//"),
         ("DB_PASSWORD", ""),
+        ("PASSWORD_RESET_URL", "http://app.example.com/reset?token={token}"),
     ],
 )
 def test_prod_refuses_default_broker_credentials_and_an_empty_database_password(
@@ -210,3 +213,10 @@ def test_env_example_lists_every_setting():
     lines = [line for line in example.splitlines() if "=" in line and not line.startswith("#")]
     names = {line.split("=", 1)[0] for line in lines}
     assert {f.name.upper() for f in fields(Settings)} <= names
+
+
+@pytest.mark.parametrize("url", ["https://app.example.com/reset", "https://x/{token}/{token}"])
+def test_the_reset_link_holds_the_token_once(env, url):
+    env.setenv("PASSWORD_RESET_URL", url)
+    with pytest.raises(SettingsError, match="PASSWORD_RESET_URL"):
+        load_settings()

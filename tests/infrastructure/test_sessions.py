@@ -64,6 +64,20 @@ async def test_revoke_all_ends_every_session_of_the_user_and_no_other(store, red
     assert await store.roles_of("theirs", other) is not None
 
 
+async def test_revoke_all_can_keep_the_callers_own_session(store, redis, prefix):
+    user, other = uuid.uuid4(), uuid.uuid4()
+    for session_id in ("a", "b"):
+        await store.create(session_id, user, "jti", LIFETIME)
+    await store.create("theirs", other, "jti", LIFETIME)
+    await store.revoke_all(user, keep="b")
+    assert await store.roles_of("a", user) is None
+    assert await store.roles_of("b", user) == {Role.USER}
+    assert await index_of(redis, prefix, user) == {"b"}
+    await store.revoke_all(other, keep="b")  # another user's id to keep keeps nothing of theirs
+    assert await store.roles_of("theirs", other) is None
+    assert await store.roles_of("b", user) == {Role.USER}
+
+
 async def test_the_user_index_expires_no_earlier_than_its_sessions(store, redis, prefix):
     user = uuid.uuid4()
     await store.create("a", user, "jti", SessionLifetime(idle_seconds=60, max_seconds=100))

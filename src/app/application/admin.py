@@ -7,15 +7,17 @@ interfaces enforce the one table of domain/auth/permissions.py. The operator's u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from app.application.audit import entry
 from app.application.auth import Principal
 from app.application.ports import Clock, ProfileReader, SessionStore, UnitOfWork
 from app.application.users import UserView
+from app.domain.audit.entry import ActorKind, AuditAction, Detail
 from app.domain.auth.permissions import Permission, Role, parse_role, parse_roles
 from app.domain.auth.session import SessionInfo, SessionNotFound
 from app.domain.users.errors import UserNotFound
@@ -63,18 +65,18 @@ class AdminService:
             if roles is not None:
                 user.set_roles(roles, now)
 
-        return await self._change(UserId(cmd.user_id), change)
+        return await self._change(UserId(cmd.user_id), change, actor)
 
     async def deactivate(self, actor: Principal, user_id: UUID) -> UserView:
         """Block sign-in and end every session of the account at once (again when repeated).
         Raises PermissionDenied, UserNotFound, LastAdmin."""
         actor.require(Permission.USERS_DEACTIVATE)
-        return await self._change(UserId(user_id), User.deactivate)
+        return await self._change(UserId(user_id), User.deactivate, actor)
 
     async def reactivate(self, actor: Principal, user_id: UUID) -> UserView:
         """Allow sign-in again. Raises PermissionDenied, UserNotFound."""
         actor.require(Permission.USERS_DEACTIVATE)
-        return await self._change(UserId(user_id), User.reactivate)
+        return await self._change(UserId(user_id), User.reactivate, actor)
 
     async def sessions(self, actor: Principal, user_id: UUID) -> list[SessionInfo]:
         """The account's live sessions, oldest first. Raises PermissionDenied, UserNotFound."""
@@ -89,13 +91,23 @@ class AdminService:
         actor.require(Permission.SESSIONS_REVOKE)
         if not await self._sessions.delete(session_id, user_id):
             raise SessionNotFound()
+        revoked = entry(
+            AuditAction.SESSION_REVOKED,
+            self._clock.now(),
+            actor_id=actor.user_id,
+            target_id=user_id,
+            detail={"session_id": session_id},
+        )
+        async with self._uow() as uow:
+            uow.audit.record(revoked)
+            await uow.commit()
 
     async def grant(self, email: str, role: str) -> UserView:
         """Operator: give the account `role`; its sessions end. Raises InvalidField,
         UnknownRole, UserNotFound."""
         granted = parse_role(role)
         return await self._change(
-            Email.parse(email), lambda u, now: u.set_roles(u.roles | {granted}, now)
+            Email.parse(email), lambda u, now: u.set_roles(u.roles | {granted}, now), None
         )
 
     async def revoke(self, email: str, role: str) -> UserView:
@@ -103,11 +115,14 @@ class AdminService:
         Raises InvalidField, UnknownRole, UserNotFound, LastAdmin."""
         taken = parse_role(role)
         return await self._change(
-            Email.parse(email), lambda u, now: u.set_roles(u.roles - {taken}, now)
+            Email.parse(email), lambda u, now: u.set_roles(u.roles - {taken}, now), None
         )
 
-    async def _change(self, key: UserId | Email, change: Change) -> UserView:
-        """Apply `change` in one transaction that keeps an active admin, then end the account's
+    async def _change(
+        self, key: UserId | Email, change: Change, actor: Principal | None
+    ) -> UserView:
+        """Apply `change` in one transaction that keeps an active admin and audits what it
+        changed (by the actor, or the operator when there is none), then end the account's
         sessions when it is inactive or its roles changed."""
         async with self._uow() as uow:
             # Locked before the account is read, so two changes that could each remove one of
@@ -118,13 +133,50 @@ class AdminService:
             )
             if user is None:
                 raise UserNotFound()
-            roles = user.roles
-            change(user, self._clock.now())
+            before = _audited(user)
+            now = self._clock.now()
+            change(user, now)
             ensure_an_admin_remains(admins, user)
+            for action, detail in _changes(before, _audited(user)):
+                uow.audit.record(
+                    entry(
+                        action,
+                        now,
+                        actor_id=actor.user_id if actor else None,
+                        target_id=user.id,
+                        detail=detail,
+                        actor_kind=None if actor else ActorKind.OPERATOR,
+                    )
+                )
             await uow.commit()
         # After the commit, so a sign-in racing this one either reads the new state or has its
         # session indexed already (it reads the account again after indexing); a retry ends
         # them again when Redis failed here.
-        if not user.is_active or user.roles != roles:
+        if not user.is_active or user.roles != before.roles:
             await self._sessions.revoke_all(user.id)
         return UserView.of(user)
+
+
+@dataclass(frozen=True, slots=True)
+class _Audited:
+    """What the audit trail follows of an account."""
+
+    roles: frozenset[Role]
+    is_active: bool
+    profile: dict[str, Any]
+
+
+def _audited(user: User) -> _Audited:
+    return _Audited(user.roles, user.is_active, user.profile())
+
+
+def _changes(before: _Audited, after: _Audited) -> Iterator[tuple[AuditAction, Detail]]:
+    """An entry per kind of change: the profile's changed fields (never their values), the
+    roles now held, the activation."""
+    changed = sorted(k for k, v in after.profile.items() if before.profile[k] != v)
+    if changed:
+        yield AuditAction.PROFILE_CHANGED, {"fields": changed}
+    if after.roles != before.roles:
+        yield AuditAction.ROLES_CHANGED, {"roles": sorted(after.roles)}
+    if after.is_active != before.is_active:
+        yield (AuditAction.REACTIVATED if after.is_active else AuditAction.DEACTIVATED), {}

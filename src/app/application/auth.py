@@ -1,4 +1,5 @@
-"""Use cases of authentication: sign-in, refresh, sign-out and token checks."""
+"""Use cases of authentication: sign-in, refresh, sign-out, token checks, the caller's sessions
+and password."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from app.application.audit import entry
 from app.application.ports import (
     AttemptLimiter,
     Clock,
@@ -15,18 +17,20 @@ from app.application.ports import (
     TokenCodec,
     UnitOfWork,
 )
+from app.domain.audit.entry import AuditAction, AuditEntry, Detail
 from app.domain.auth.permissions import Permission, Role, authorize
 from app.domain.auth.session import (
     USER_AGENT_MAX,
     RefreshOutcome,
+    SessionInfo,
     SessionLifetime,
     TokenClaims,
     TokenType,
 )
 from app.domain.shared import AuthenticationError, RateLimited, ValidationError
-from app.domain.users.errors import InactiveAccount, InvalidCredentials
+from app.domain.users.errors import InactiveAccount, InvalidCredentials, WrongPassword
 from app.domain.users.user import User
-from app.domain.users.values import Email, UserId
+from app.domain.users.values import Email, UserId, check_password_policy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +39,13 @@ class SignIn:
     password: str
     client: str = "unknown"
     user_agent: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangePassword:
+    current_password: str
+    new_password: str
+    client: str = "unknown"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,10 +83,11 @@ class TokenLifetimes:
 
 @dataclass(frozen=True, slots=True)
 class AttemptLimits:
-    """Attempts per client address (and per email for sign-in) in a window."""
+    """Attempts per client address (and per email for sign-in and resets) in a window."""
 
     sign_in: AttemptLimiter
     sign_up: AttemptLimiter
+    password_reset: AttemptLimiter
 
 
 class AuthService:
@@ -111,11 +123,21 @@ class AuthService:
         password_ok = await self._hasher.verify(
             cmd.password, user.password_hash if user else self._hasher.dummy_hash
         )
-        if user is None or not password_ok:
-            raise InvalidCredentials()
-        if not user.is_active:
-            raise InactiveAccount()
-        return await self._open_session(user, cmd)
+        if user is None or not password_ok or not user.is_active:
+            reason = "unknown_email" if user is None else "inactive" if password_ok else "password"
+            await self._record(
+                self._entry(
+                    AuditAction.SIGN_IN_FAILED,
+                    target_id=user.id if user else None,
+                    detail={"reason": reason, "email": email.value if email else ""},
+                )
+            )
+            raise InactiveAccount() if password_ok and user else InvalidCredentials()
+        pair = await self._open_session(user, cmd)
+        await self._record(
+            self._entry(AuditAction.SIGN_IN_SUCCEEDED, actor_id=user.id, target_id=user.id)
+        )
+        return pair
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate the refresh token. Raises AuthenticationError (a reuse revokes the session)."""
@@ -145,6 +167,64 @@ class AuthService:
     async def sign_out(self, principal: Principal) -> None:
         """End the session: its access and refresh tokens stop working at once."""
         await self._sessions.delete(principal.session_id, principal.user_id)
+
+    async def sessions(self, principal: Principal) -> list[SessionInfo]:
+        """The caller's live sessions, oldest first."""
+        return await self._sessions.sessions_of(principal.user_id)
+
+    async def sign_out_everywhere(self, principal: Principal) -> None:
+        """End every session of the caller, this one included."""
+        await self._sessions.revoke_all(principal.user_id)
+        action = AuditAction.SIGNED_OUT_EVERYWHERE
+        await self._record(self._entry(action, actor_id=principal.user_id))
+
+    async def change_password(self, principal: Principal, cmd: ChangePassword) -> None:
+        """Set a new password, given the current one; every other session of the caller ends.
+        Raises InvalidField (new_password), RateLimited, WrongPassword, AuthenticationError.
+
+        A wrong current password counts as a failed sign-in of the account: this is no way
+        around the sign-in limit for someone holding a stolen access token."""
+        check_password_policy(cmd.new_password, "new_password")
+        user = await self._active(principal.user_id)
+        await self._limit(user.email.value, cmd.client)
+        if not await self._hasher.verify(cmd.current_password, user.password_hash):
+            action = AuditAction.PASSWORD_CHANGE_FAILED
+            await self._record(self._entry(action, actor_id=user.id, target_id=user.id))
+            raise WrongPassword()
+        password_hash = await self._hasher.hash(cmd.new_password)
+        async with self._uow() as uow:
+            current = await uow.users.get(user.id)
+            if current is None:
+                raise AuthenticationError("This account no longer exists")
+            current.change_password(password_hash, self._clock.now())
+            action = AuditAction.PASSWORD_CHANGED
+            uow.audit.record(self._entry(action, actor_id=user.id, target_id=user.id))
+            await uow.commit()
+        await self._sessions.revoke_all(user.id, keep=principal.session_id)
+
+    async def _active(self, user_id: UUID) -> User:
+        async with self._uow() as uow:
+            user = await uow.users.get(UserId(user_id))
+        if user is None or not user.is_active:
+            raise AuthenticationError("This account is no longer active")
+        return user
+
+    def _entry(
+        self,
+        action: AuditAction,
+        *,
+        actor_id: UUID | None = None,
+        target_id: UUID | None = None,
+        detail: Detail | None = None,
+    ) -> AuditEntry:
+        now = self._clock.now()
+        return entry(action, now, actor_id=actor_id, target_id=target_id, detail=detail)
+
+    async def _record(self, audited: AuditEntry) -> None:
+        """An entry on its own, for an act whose change is not in the database (a session)."""
+        async with self._uow() as uow:
+            uow.audit.record(audited)
+            await uow.commit()
 
     async def _open_session(self, user: User, cmd: SignIn) -> TokenPair:
         session_id, refresh_jti = secrets.token_urlsafe(16), uuid4().hex

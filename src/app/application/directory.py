@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from app.application.auth import Principal
-from app.application.ports import ListQuery, Page, UserSearch
+from app.application.ports import ListQuery, Page, Search
 from app.application.users import UserView
 from app.domain.auth.permissions import Permission
 
 
 class DirectoryService:
-    def __init__(self, search: UserSearch) -> None:
+    def __init__(self, search: Search) -> None:
         self._search = search
 
     async def list_users(self, actor: Principal, query: ListQuery) -> Page[UserView]:

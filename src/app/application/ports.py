@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 from uuid import UUID, uuid4
 
+from app.domain.audit.entry import AuditEntry
 from app.domain.auth.permissions import BASE_ROLE, Role
 from app.domain.auth.session import (
     RefreshOutcome,
@@ -90,8 +91,25 @@ class SessionStore(Protocol):
         another user is left untouched)."""
         ...
 
-    async def revoke_all(self, user_id: UUID) -> None:
-        """End every session of the user, in one call."""
+    async def revoke_all(self, user_id: UUID, *, keep: str | None = None) -> None:
+        """End every session of the user but `keep` (the caller's own), in one call."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mail:
+    """One plain-text message to one address."""
+
+    to: str
+    subject: str
+    text: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None:
+        """Hand the message to the mail server. Raises DependencyUnavailable when the server
+        cannot be reached or answers with a temporary failure (send again later),
+        and UndeliverableEmail when it refuses the message for good."""
         ...
 
 
@@ -140,6 +158,28 @@ class Inbox(Protocol):
         ...
 
 
+class PasswordResets(Protocol):
+    """Reset tokens, kept as their SHA-256 digests: the token itself is only in the e-mail."""
+
+    async def issue(
+        self, request_id: UUID, user_id: UUID, digest: str, expires_at: datetime
+    ) -> bool:
+        """Keep the digest of the request's token, in place of an earlier unused one of the
+        same request (a resent e-mail); False when the request's token was used already."""
+        ...
+
+    async def redeem(self, digest: str, now: datetime) -> UUID | None:
+        """Spend the token: the account it resets, once and before it expires (None otherwise).
+        Every other token of that account is spent with it."""
+        ...
+
+
+class AuditTrail(Protocol):
+    def record(self, entry: AuditEntry) -> None:
+        """Write the entry, and its `audit.recorded.v1` event, with the transaction's changes."""
+        ...
+
+
 class NotificationRepository(Protocol):
     def add(self, user_id: UUID, kind: str, payload: dict[str, Any]) -> None:
         """Record a notification for the user (written at commit)."""
@@ -154,6 +194,12 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def password_resets(self) -> PasswordResets: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
 
     @property
     def outbox(self) -> Outbox: ...
@@ -206,8 +252,8 @@ class Page(Generic[T]):
     next: str | None
 
 
-class UserSearch(Protocol):
-    """Read side: pages of profiles over the filter DSL, with an allow-list of fields."""
+class Search(Protocol):
+    """Read side: pages of rows over the filter DSL, with an allow-list of fields."""
 
     async def page(self, query: ListQuery) -> Page[dict[str, Any]]:
         """Raises ValidationError naming every bad key, value, order field, page or cursor."""

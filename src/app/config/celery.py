@@ -14,6 +14,7 @@ DEFAULT_QUEUE = "default_queue"
 PING = "app.debug.ping"
 READ_PROFILE = "app.users.read_profile"
 SEND_WELCOME = "app.notifications.send_welcome"
+SEND_PASSWORD_RESET = "app.users.send_password_reset"
 RELAY_OUTBOX = "app.outbox.relay"
 PURGE_HANDLED_MESSAGES = "app.outbox.purge"
 

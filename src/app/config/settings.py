@@ -27,6 +27,12 @@ class MessageBroker(StrEnum):
     KAFKA = "kafka"
 
 
+class SmtpSecurity(StrEnum):
+    NONE = "none"  # plain SMTP: a relay on the same host or in the same pod only
+    STARTTLS = "starttls"  # connect plain, then upgrade (port 587)
+    TLS = "tls"  # TLS from the first byte (port 465)
+
+
 class SettingsError(Exception):
     """A variable is missing or invalid; the message names it."""
 
@@ -117,6 +123,16 @@ class Settings:
     password_hash_queue_limit: int
     trusted_proxies: tuple[str, ...]
     tracing_enabled: bool
+    smtp_host: str
+    smtp_port: int
+    smtp_security: SmtpSecurity
+    smtp_username: str
+    smtp_password: str = field(repr=False)
+    smtp_from: str
+    smtp_timeout_seconds: float
+    password_reset_url: str
+    password_reset_token_minutes: int
+    password_reset_attempts_per_minute: int
 
     @property
     def is_prod(self) -> bool:
@@ -271,6 +287,26 @@ def _read(env: Env) -> dict[str, Any]:
         password_hash_queue_limit=env.int("PASSWORD_HASH_QUEUE_LIMIT", 32, validate=_at_least(0)),
         trusted_proxies=env.list("TRUSTED_PROXIES", [], subcast=str.strip, validate=_networks),
         tracing_enabled=env.bool("TRACING_ENABLED", False),
+        smtp_host=env.str("SMTP_HOST", "127.0.0.1"),
+        smtp_port=env.int("SMTP_PORT", 1025, validate=_port),
+        smtp_security=env.enum(
+            "SMTP_SECURITY", default=SmtpSecurity.NONE, enum=SmtpSecurity, by_value=True
+        ),
+        smtp_username=env.str("SMTP_USERNAME", ""),
+        smtp_password=env.str("SMTP_PASSWORD", ""),
+        smtp_from=env.str("SMTP_FROM", "no-reply@example.com"),
+        smtp_timeout_seconds=env.float("SMTP_TIMEOUT_SECONDS", 10.0, validate=_above(0)),
+        password_reset_url=env.str(
+            "PASSWORD_RESET_URL",
+            "http://localhost:3000/reset-password?token={token}",
+            validate=_reset_url,
+        ),
+        password_reset_token_minutes=env.int(
+            "PASSWORD_RESET_TOKEN_MINUTES", 30, validate=_between(1, 1440)
+        ),
+        password_reset_attempts_per_minute=env.int(
+            "PASSWORD_RESET_ATTEMPTS_PER_MINUTE", 5, validate=positive
+        ),
     )
 
 
@@ -307,6 +343,11 @@ def _networks(values: list[str]) -> None:
             raise ValidationError(f"{value!r} is not an IP address or CIDR network.") from None
 
 
+def _reset_url(value: str) -> None:
+    if value.count("{token}") != 1:
+        raise ValidationError("Must contain {token} once: the link the reset e-mail carries.")
+
+
 def _hmac_algorithms(values: list[str]) -> None:
     # Only shared-secret algorithms make sense with SECRET_KEY; "none" is never accepted.
     if not _entries(values):
@@ -338,6 +379,8 @@ def _check_prod(settings: Settings) -> None:
     for name, url in _broker_urls(settings).items():
         if _logs_in_as_guest(url):
             raise SettingsError(f"{name}: PROD refuses RabbitMQ's default guest:guest login")
+    if not settings.password_reset_url.startswith("https://"):
+        raise SettingsError("PASSWORD_RESET_URL: PROD sends reset links over https only")
 
 
 def _check_secret_key(key: str) -> None:

@@ -101,10 +101,14 @@ return found
 _LISTED = 5  # values per session in _LIST's answer
 _NEVER = datetime.min.replace(tzinfo=UTC)  # the sessions opened before `created` sort first
 
-# KEYS[1] the user's index; ARGV session key prefix.
+# KEYS[1] the user's index; ARGV session key prefix, the id of a session to keep ("" for none).
 _REVOKE_ALL = """
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', ARGV[1] .. id) end
-redis.call('DEL', KEYS[1])
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if id ~= ARGV[2] then
+    redis.call('DEL', ARGV[1] .. id)
+    redis.call('SREM', KEYS[1], id)
+  end
+end
 """
 
 # KEYS: one log of attempt times per key; ARGV limit, window ms, now ms, this attempt's id.
@@ -208,8 +212,9 @@ class RedisSessionStore:
         keys = [self._prefix + session_id, self._index + str(user_id)]
         return bool(await self._delete(keys=keys, args=[str(user_id), session_id]))
 
-    async def revoke_all(self, user_id: UUID) -> None:
-        await self._revoke_all(keys=[self._index + str(user_id)], args=[self._prefix])
+    async def revoke_all(self, user_id: UUID, *, keep: str | None = None) -> None:
+        # An index left empty is gone: Redis drops an empty set.
+        await self._revoke_all(keys=[self._index + str(user_id)], args=[self._prefix, keep or ""])
 
 
 def _info(session_id: str, created: str, used: str, client: str, agent: str) -> SessionInfo:

@@ -19,8 +19,16 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from app.application.notifications import NotificationService, RecordWelcome
+from app.application.password_reset import PasswordResetService, SendReset
 from app.application.users import UserService
-from app.config.celery import PING, PURGE_HANDLED_MESSAGES, READ_PROFILE, RELAY_OUTBOX, SEND_WELCOME
+from app.config.celery import (
+    PING,
+    PURGE_HANDLED_MESSAGES,
+    READ_PROFILE,
+    RELAY_OUTBOX,
+    SEND_PASSWORD_RESET,
+    SEND_WELCOME,
+)
 from app.domain.shared import DomainError, ValidationError
 from app.domain.storable import storable_text
 from app.domain.users.values import EMAIL_MAX
@@ -41,6 +49,9 @@ class Services(Protocol):
 
     @property
     def notifications(self) -> NotificationService: ...
+
+    @property
+    def password_resets(self) -> PasswordResetService: ...
 
     @property
     def relay(self) -> OutboxRelay: ...
@@ -82,6 +93,12 @@ def register_tasks(celery: Celery, run: UseCaseRunner) -> None:
             INBOX_DUPLICATES.labels(SEND_WELCOME).inc()
         return recorded
 
+    # Retried while the mail server is unavailable; each try mails a new token in place of the
+    # last one, so however often it runs, one link works.
+    @task(name=SEND_PASSWORD_RESET)
+    def send_password_reset(data: Mapping[str, Any], message_id: str | None = None) -> bool:
+        return run(lambda services: services.password_resets.send(_reset(data, message_id)))
+
     # Beat sends the next round within seconds: a failed one is not worth retrying.
     @task(name=RELAY_OUTBOX, autoretry_for=())
     def relay_outbox() -> int:
@@ -111,6 +128,15 @@ class UserRegisteredData:
 USER_REGISTERED = TypeAdapter(UserRegisteredData)
 
 
+@pydantic_dataclass(frozen=True)
+class PasswordResetRequestedData(UserRegisteredData):
+    """The data of `users.password_reset_requested.v1`: the same two facts; the message's id
+    names the request."""
+
+
+PASSWORD_RESET_REQUESTED = TypeAdapter(PasswordResetRequestedData)
+
+
 def _welcome(data: Mapping[str, Any], message_id: str | None) -> RecordWelcome:
     try:
         payload = USER_REGISTERED.validate_python(data)
@@ -120,6 +146,18 @@ def _welcome(data: Mapping[str, Any], message_id: str | None) -> RecordWelcome:
         user_id=payload.user_uuid,
         email=payload.email,
         message_id=_uuid("message_id", message_id) if message_id else None,
+    )
+
+
+def _reset(data: Mapping[str, Any], message_id: str | None) -> SendReset:
+    try:
+        payload = PASSWORD_RESET_REQUESTED.validate_python(data)
+    except PydanticValidationError as exc:
+        raise domain_error(exc) from None
+    return SendReset(
+        request_id=_uuid("message_id", message_id),
+        user_id=payload.user_uuid,
+        email=payload.email,
     )
 
 

@@ -44,3 +44,25 @@ class LastAdmin(AuthorizationError):
 
     def __init__(self) -> None:
         super().__init__("This is the last active admin: grant admin to another account first")
+
+
+class WrongPassword(AuthenticationError):
+    """The current password given to change it is not the account's."""
+
+    def __init__(self) -> None:
+        super().__init__("The current password is incorrect")
+
+
+class InvalidResetToken(ValidationError):
+    """The token is unknown, spent or expired: ask for a new one."""
+
+    def __init__(self) -> None:
+        message = "invalid, already used or expired; ask for a new reset"
+        super().__init__(f"token: {message}", errors=[("token", message)])
+
+
+class UndeliverableEmail(ValidationError):
+    """The mail server refuses the address for good: sending again would fail again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"email: the mail server refuses this address ({reason})")

@@ -16,6 +16,8 @@ from app.domain.storable import storable_json
 from app.domain.users.errors import InvalidField, LastAdmin
 from app.domain.users.events import (
     UserDeactivated,
+    UserPasswordChanged,
+    UserPasswordResetRequested,
     UserProfileUpdated,
     UserReactivated,
     UserRegistered,
@@ -120,6 +122,20 @@ class User(AggregateRoot):
             self.updated_at = now
             names = tuple(sorted(roles))
             self.record(UserRolesChanged(user_id=self.id, roles=names, occurred_at=now))
+
+    def change_password(self, password_hash: str, now: datetime) -> None:
+        """Take the new password's hash (the caller checked the policy); records
+        UserPasswordChanged."""
+        self.password_hash = password_hash
+        self.updated_at = now
+        self.record(UserPasswordChanged(user_id=self.id, occurred_at=now))
+
+    def request_password_reset(self, now: datetime) -> UserPasswordResetRequested:
+        """Record that a reset link should go to the account's address; the event's id names
+        the request its token will belong to."""
+        event = UserPasswordResetRequested(user_id=self.id, email=self.email.value, occurred_at=now)
+        self.record(event)
+        return event
 
     def profile(self) -> dict[str, Any]:
         """The profile's fields by name, as plain values (the phone as its text)."""

@@ -67,11 +67,12 @@ class Phone:
         return cls(value)
 
 
-def check_password_policy(password: str) -> None:
-    """Raise InvalidField unless the password has 8 to 256 characters (and is storable text)."""
-    storable_text("password", password)
+def check_password_policy(password: str, field: str = "password") -> None:
+    """Raise InvalidField (naming `field`) unless the password has 8 to 256 characters (and is
+    storable text)."""
+    storable_text(field, password)
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise InvalidField("password", f"must have {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+        raise InvalidField(field, f"must have {PASSWORD_MIN} to {PASSWORD_MAX} characters")
 
 
 def check_text(field: str, value: str | None) -> str | None:

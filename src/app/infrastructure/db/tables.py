@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain.audit.entry import ACTION_MAX, CLIENT_ADDRESS_MAX, REQUEST_ID_MAX
 from app.domain.auth.permissions import BASE_ROLE
 from app.domain.users.values import EMAIL_MAX, PHONE_MAX, PROFILE_LIMITS
 from app.infrastructure.telemetry import TRACE_HEADER_MAX
@@ -153,3 +154,42 @@ class NotificationRow(Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     created_at: Mapped[datetime] = _now_column()
+
+
+class PasswordResetRow(Base):
+    """A password-reset request and the digest of the token its e-mail carries."""
+
+    __tablename__ = "password_resets"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the event's id
+    user_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = _now_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """An audit entry, written in the transaction of the change it records; never updated."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        # The trail's default order, newest first, and its tie breaker (db/audit_log.py).
+        Index("ix_audit_log_occurred_at_uuid", "occurred_at", "uuid"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    # Before `uuid`, whose name hides the module's in the class body.
+    actor_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    target_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    action: Mapped[str] = mapped_column(String(ACTION_MAX), nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX))
+    client_address: Mapped[str] = mapped_column(
+        String(CLIENT_ADDRESS_MAX), nullable=False, server_default=text("''")
+    )
+    detail: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )

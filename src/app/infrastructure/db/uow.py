@@ -15,7 +15,9 @@ from app.application.context import correlation_id
 from app.application.ports import OutgoingMessage
 from app.domain.shared import AlreadyExistsError
 from app.domain.users.errors import EmailAlreadyTaken
+from app.infrastructure.db.audit import SqlAuditTrail
 from app.infrastructure.db.notifications import SqlNotifications
+from app.infrastructure.db.password_resets import SqlPasswordResets
 from app.infrastructure.db.tables import UQ_USERS_EMAIL, InboxRow, OutboxRow
 from app.infrastructure.db.users import SqlUserRepository
 from app.infrastructure.telemetry import current_trace_context
@@ -45,6 +47,8 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     inbox: SqlInbox
     notifications: SqlNotifications
+    password_resets: SqlPasswordResets
+    audit: SqlAuditTrail
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -55,6 +59,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox()
         self.inbox = SqlInbox(self.session)
         self.notifications = SqlNotifications(self.session)
+        self.password_resets = SqlPasswordResets(self.session)
+        self.audit = SqlAuditTrail(self.session, self.outbox)
         return self
 
     async def __aexit__(

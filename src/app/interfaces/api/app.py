@@ -14,7 +14,7 @@ from app.container import Container, build_container
 from app.infrastructure.logging import configure_logging
 from app.infrastructure.metrics import sampling
 from app.infrastructure.telemetry import instrument_api, start_tracing, stop_tracing
-from app.interfaces.api import admin, auth, debug, health, users
+from app.interfaces.api import admin, audit, auth, debug, health, users
 from app.interfaces.api.docs import serve_api_docs
 from app.interfaces.api.errors import install_error_handlers
 from app.interfaces.api.metrics import METRICS_PATH, HttpMetrics
@@ -65,7 +65,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     if container is not None:
         app.state.container = container
     # admin after users: its /users/{uuid}/ paths must not catch /users/me/.
-    for router in (auth.router, users.router, admin.router, health.router):
+    for router in (auth.router, users.router, admin.router, audit.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     if not settings.is_prod:  # publishing arbitrary events is a development tool
         app.include_router(debug.router, prefix=API_PREFIX)

@@ -8,9 +8,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from app.application.admin import AdminService
+from app.application.audit import AuditService
 from app.application.auth import AuthService, Principal
+from app.application.context import client_address
 from app.application.directory import DirectoryService
 from app.application.health import HealthService
+from app.application.password_reset import PasswordResetService
 from app.application.users import UserService
 from app.container import Container
 from app.domain.shared import AuthenticationError
@@ -64,6 +67,14 @@ async def _admin(request: Request) -> AdminService:
     return _container(request).admin
 
 
+async def _password_resets(request: Request) -> PasswordResetService:
+    return _container(request).password_resets
+
+
+async def _audit(request: Request) -> AuditService:
+    return _container(request).audit
+
+
 async def _user_agent(request: Request) -> str:
     return request.headers.get("user-agent", "")
 
@@ -77,14 +88,16 @@ async def _health(request: Request) -> HealthService:
 
 
 async def _client_address(request: Request) -> str:
-    """Who sent the request, for per-address limits: X-Forwarded-For counts from a trusted proxy."""
-    peer = request.client.host if request.client else "unknown"
-    return _container(request).proxies.client(peer, request.headers.getlist("x-forwarded-for"))
+    """Who sent the request, for per-address limits: X-Forwarded-For counts from a trusted proxy
+    (found once per request, by the RequestContext middleware)."""
+    return client_address.get()
 
 
 Users = Annotated[UserService, Depends(_users)]
 Auth = Annotated[AuthService, Depends(_auth)]
 Admin = Annotated[AdminService, Depends(_admin)]
+PasswordResets = Annotated[PasswordResetService, Depends(_password_resets)]
+Audit = Annotated[AuditService, Depends(_audit)]
 UserAgent = Annotated[str, Depends(_user_agent)]
 Directory = Annotated[DirectoryService, Depends(_directory)]
 Health = Annotated[HealthService, Depends(_health)]

@@ -1,4 +1,4 @@
-"""The users list over HTTP: query parameters in the filter DSL's syntax, and their description.
+"""Lists over HTTP: query parameters in the filter DSL's syntax, and their description.
 
 FastAPI declares only the page parameters; every other query key is a filter, read as text by
 the DSL (a key repeated is kept as sent), and documented in the operation's description.
@@ -6,21 +6,26 @@ the DSL (a key repeated is kept as sent), and documented in the operation's desc
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated
 
 from fastapi import Query, Request
 
 from app.application.ports import ListQuery
-from app.infrastructure.db.column_kinds import JSON_KEY_TEXT
+from app.infrastructure.db.column_kinds import JSON_KEY_TEXT, Kind
 from app.infrastructure.db.directory import USER_DEFAULT_ORDER, USER_KINDS, USER_ORDER_FIELDS
 
+
+def order_description(fields: Sequence[str], default: Sequence[str]) -> str:
+    """What the `order_by` parameter of a list ordered by `fields` takes."""
+    return (
+        "Fields to order by, `-` first for descending, comma-separated or repeated:"
+        f" {', '.join(fields)}. Default `{','.join(default)}`; ties are broken by `uuid`."
+    )
+
+
 OrderBy = Annotated[
-    list[str] | None,
-    Query(
-        description="Fields to order by, `-` first for descending, comma-separated or repeated:"
-        f" {', '.join(USER_ORDER_FIELDS)}. Default `{','.join(USER_DEFAULT_ORDER)}`;"
-        " ties are broken by `uuid`."
-    ),
+    list[str] | None, Query(description=order_description(USER_ORDER_FIELDS, USER_DEFAULT_ORDER))
 ]
 Limit = Annotated[
     int | None, Query(description="Page size, 1 to `MAX_PAGE_SIZE` (its value when omitted).")
@@ -49,10 +54,11 @@ def list_query(
     return ListQuery(filters=filters, order_by=fields, limit=limit, offset=offset, after=after)
 
 
-def _fields_table() -> str:
+def fields_table(kinds: Mapping[str, Kind]) -> str:
+    """The allow-list of a list, as a Markdown table for its operation's description."""
     rows = [
         f"| `{name}` | {', '.join(f'`{lookup}`' for lookup in kind.lookups)} | {kind.label} |"
-        for name, kind in USER_KINDS.items()
+        for name, kind in kinds.items()
     ]
     return "\n".join(["| field | lookups | value |", "| --- | --- | --- |", *rows])
 
@@ -63,7 +69,7 @@ Each filter is a query parameter `field__lookup=value` (the filter DSL of SPEC s
 `field=value` means `field__e=value`. All filters must match. Any other key, lookup or value is
 a 422 naming the key and what is allowed; more than `MAX_FILTERS` filter keys (default 20) too.
 
-{_fields_table()}
+{fields_table(USER_KINDS)}
 
 - `meta__KEY__LOOKUP` filters on the text of one key of `meta` (KEY: 1 to 64 letters, digits or
   underscores), with {", ".join(f"`{lookup}`" for lookup in JSON_KEY_TEXT)}.

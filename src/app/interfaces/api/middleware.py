@@ -10,7 +10,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.application.context import correlation_id, request_id_or_new
+from app.application.context import client_address, correlation_id, request_id_or_new
 from app.interfaces.api.errors import (
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
@@ -25,7 +25,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class RequestContext:
-    """Takes `X-Request-ID` (or makes one), returns it, binds it to logs and outbox rows.
+    """Takes `X-Request-ID` (or makes one), returns it, binds it to logs and outbox rows, and
+    finds the client's address (behind the container's trusted proxies) for limits and audit.
 
     The id is also the error_id of any problem the request gets. Wrapping the whole app (CORS
     aside), this turns an exception nothing handled into the 500 problem, so that answer too
@@ -42,7 +43,11 @@ class RequestContext:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        request_id = request_id_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER, ""))
+        headers = Headers(scope=scope)
+        request_id = request_id_or_new(headers.get(REQUEST_ID_HEADER, ""))
+        peer = scope["client"][0] if scope.get("client") else "unknown"
+        proxies = scope["app"].state.container.proxies
+        client = proxies.client(peer, headers.getlist("x-forwarded-for"))
         status: int | None = None
         started = time.perf_counter()
 
@@ -53,7 +58,7 @@ class RequestContext:
                 message.setdefault("headers", []).append((_REQUEST_ID_KEY, request_id.encode()))
             await send(message)
 
-        token = correlation_id.set(request_id)
+        token, client_token = correlation_id.set(request_id), client_address.set(client)
         try:
             with logger.contextualize(request_id=request_id):
                 try:
@@ -67,6 +72,7 @@ class RequestContext:
                 self._log(scope, status or 500, (time.perf_counter() - started) * 1000)
         finally:
             correlation_id.reset(token)
+            client_address.reset(client_token)
 
     def _log(self, scope: Scope, status: int, elapsed_ms: float) -> None:
         level = "DEBUG" if scope["path"] in self._quiet and status < 400 else "INFO"

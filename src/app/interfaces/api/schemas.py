@@ -30,6 +30,8 @@ from app.domain.users.values import (
 )
 from app.infrastructure.validation import domain_check
 
+RESET_TOKEN_MAX = 128  # the tokens are 43 characters: anything longer is no token of ours
+
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
@@ -193,6 +195,56 @@ class SessionResponse(Response):
 
 class SessionsResponse(BaseModel):
     items: list[SessionResponse]
+
+
+class ChangePasswordRequest(Request):
+    current_password: Annotated[str, domain_check(partial(storable_text, "current_password"))] = (
+        Field(max_length=PASSWORD_MAX)
+    )
+    new_password: Annotated[
+        str, domain_check(partial(check_password_policy, field="new_password"))
+    ] = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class PasswordResetRequest(Request):
+    email: Annotated[str, domain_check(Email.parse)] = Field(
+        max_length=EMAIL_MAX, examples=["ada@example.com"]
+    )
+
+
+class PasswordResetConfirmation(Request):
+    token: Annotated[str, domain_check(partial(storable_text, "token"))] = Field(
+        min_length=1, max_length=RESET_TOKEN_MAX, description="The token from the reset e-mail"
+    )
+    new_password: Annotated[
+        str, domain_check(partial(check_password_policy, field="new_password"))
+    ] = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class AuditEntryResponse(Response):
+    """Who did what to which account, when and from where; never a password or token."""
+
+    uuid: UUID = Field(validation_alias="id")
+    occurred_at: datetime
+    action: str = Field(description="What happened, e.g. `users.password.changed`")
+    actor_kind: str = Field(description="`user`, `admin`, `operator` or `anonymous`")
+    actor_uuid: UUID | None = Field(validation_alias="actor_id")
+    target_uuid: UUID | None = Field(validation_alias="target_id")
+    request_id: str | None
+    client_address: str
+    detail: dict[str, Any]
+
+
+class AuditPageResponse(Response):
+    """A page of audit entries; `total` counts every entry the filters match."""
+
+    items: list[AuditEntryResponse]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = Field(
+        description="The cursor of the page that follows, to send as `after`; null on the last"
+    )
 
 
 class UserPageResponse(Response):

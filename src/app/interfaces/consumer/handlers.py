@@ -30,9 +30,17 @@ from pydantic import Field, TypeAdapter
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from app.application.echo import Echo
-from app.config.celery import DEFAULT_QUEUE, SEND_WELCOME
+from app.config.celery import DEFAULT_QUEUE, SEND_PASSWORD_RESET, SEND_WELCOME
 from app.container import Container
-from app.infrastructure.tasks import USER_REGISTERED
+from app.domain.audit.entry import AUDIT_RECORDED
+from app.domain.users.events import (
+    UserDeactivated,
+    UserPasswordChanged,
+    UserProfileUpdated,
+    UserReactivated,
+    UserRolesChanged,
+)
+from app.infrastructure.tasks import PASSWORD_RESET_REQUESTED, USER_REGISTERED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +96,31 @@ async def echo(container: Container, data: Mapping[str, Any], message: Message) 
     )
 
 
+async def published_for_others(
+    container: Container, data: Mapping[str, Any], message: Message
+) -> None:
+    """An event this service publishes for other services (a SIEM, a CRM) and receives too,
+    since its consumer reads the queue or topic it publishes to: acked, nothing to do."""
+
+
+# Without an entry they would be dead-lettered as `unknown-event`, one per sign-in.
+PUBLISHED_FOR_OTHERS = (
+    AUDIT_RECORDED,
+    UserProfileUpdated.name,
+    UserDeactivated.name,
+    UserReactivated.name,
+    UserRolesChanged.name,
+    UserPasswordChanged.name,
+)
+
 HANDLERS_MAP: Mapping[str, Handler | CeleryRoute] = {
     "debug.echo.v1": echo,
     "users.registered.v1": CeleryRoute(SEND_WELCOME, DEFAULT_QUEUE, data=USER_REGISTERED),
+    "users.password_reset_requested.v1": CeleryRoute(
+        SEND_PASSWORD_RESET, DEFAULT_QUEUE, data=PASSWORD_RESET_REQUESTED
+    ),
+    **{event: published_for_others for event in PUBLISHED_FOR_OTHERS},
 }
+# The adapter each async handler checks `data` with (a CeleryRoute carries its own): the event
+# schemas of docs/contracts/asyncapi.yaml are read from them.
+HANDLER_DATA: Mapping[str, TypeAdapter[Any]] = {"debug.echo.v1": _ECHO}
