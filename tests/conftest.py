@@ -48,7 +48,7 @@ _HOW_TO_START = {
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
     "RabbitMQ": "rabbitmq-server -detached",
 }
-TABLES = ("users", "outbox", "inbox", "notifications")
+TABLES = ("users", "outbox", "inbox", "notifications", "password_resets", "audit_log")
 
 
 def free_port() -> int:

@@ -16,7 +16,11 @@ HEALTH_DOCUMENTS = {"/api/v1/debug/health/", "/readyz"}
 PROTECTED = {
     ("post", "/api/v1/auth/tokens/refresh/"),
     ("post", "/api/v1/auth/sign-out/"),
+    ("post", "/api/v1/auth/sign-out-everywhere/"),
     ("get", "/api/v1/users/me/"),
+    ("get", "/api/v1/users/me/sessions/"),
+    ("post", "/api/v1/users/me/password/"),
+    ("get", "/api/v1/audit/"),
     ("patch", "/api/v1/users/me/"),
     ("get", "/api/v1/users/"),
     ("get", "/api/v1/users/{uuid}/"),

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import select
 
+from app.application.password_reset import ConfirmReset
 from app.container import Container, build_container
 from app.infrastructure.db.tables import NotificationRow
 from app.interfaces.cli.celery_app import CeleryTaskSender, ServiceCelery
@@ -100,3 +101,25 @@ async def test_app_consume_hands_a_sign_up_to_the_celery_worker(routing_containe
 
 async def _dropped(gate: TcpGate) -> int:
     return gate.dropped
+
+
+async def test_a_reset_request_reaches_the_mail_server_through_the_consumer_and_a_worker(
+    rabbit_settings, container, smtp_server
+):
+    """The whole path: the use case's outbox row, the relay, RabbitMQ, the consumer's route,
+    Celery, the task, SMTP; the mail's link resets the password."""
+    mailing = settings_with(rabbit_settings, smtp_port=smtp_server.port)
+    routing = build_container(mailing)
+    try:
+        async with (
+            embedded_worker_beside_loop(mailing) as worker,
+            consumer_routing_to(routing, worker),
+        ):
+            user = await register_user(routing)
+            await routing.password_resets.request(user.email, "198.51.100.7")
+            [mail] = await smtp_server.wait_for(1, timeout=30)
+        token = mail.message.get_content().split("token=")[1].split()[0]
+        await routing.password_resets.confirm(ConfirmReset(token=token, new_password="renewed-1"))
+    finally:
+        await routing.aclose()
+    assert mail.recipients == (user.email,)

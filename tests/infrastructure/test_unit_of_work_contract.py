@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
 
 from app.application.ports import OutgoingMessage, UnitOfWork
+from app.domain.audit.entry import AuditAction, AuditEntry
 from app.domain.auth.permissions import Role
 from app.domain.users.errors import EmailAlreadyTaken
 from app.domain.users.user import User
@@ -153,3 +154,57 @@ async def test_lock_holders_names_the_active_accounts_holding_the_role(store):
     async with store.uow() as uow:
         assert await uow.users.lock_holders(Role.ADMIN) == {admin.id}
         assert await uow.users.lock_holders(Role.USER) == {admin.id, plain.id}
+
+
+async def issue(store: Store, request_id, user_id, digest: str, expires_at=None) -> bool:
+    async with store.uow() as uow:
+        issued = await uow.password_resets.issue(
+            request_id, user_id, digest, expires_at or NOW + timedelta(minutes=30)
+        )
+        await uow.commit()
+    return issued
+
+
+async def redeem(store: Store, digest: str, now=NOW):
+    async with store.uow() as uow:
+        user_id = await uow.password_resets.redeem(digest, now)
+        await uow.commit()
+    return user_id
+
+
+async def test_a_reset_token_is_spent_once_with_every_other_token_of_its_account(store):
+    user, request, other_request = uuid4(), uuid4(), uuid4()
+    await issue(store, request, user, "a" * 64)
+    await issue(store, other_request, user, "b" * 64)
+    assert await redeem(store, "a" * 64) == user
+    assert await redeem(store, "a" * 64) is None
+    assert await redeem(store, "b" * 64) is None  # spent with the first
+    assert not await issue(store, request, user, "c" * 64)  # a used request issues no more
+
+
+async def test_a_repeated_request_replaces_its_unused_token(store):
+    user, request = uuid4(), uuid4()
+    await issue(store, request, user, "a" * 64)
+    assert await issue(store, request, user, "b" * 64)
+    assert await redeem(store, "a" * 64) is None
+    assert await redeem(store, "b" * 64) == user
+
+
+async def test_an_expired_or_uncommitted_token_redeems_nothing(store):
+    user = uuid4()
+    await issue(store, uuid4(), user, "a" * 64, expires_at=NOW)
+    assert await redeem(store, "a" * 64, NOW) is None
+    async with store.uow() as uow:
+        await uow.password_resets.issue(uuid4(), user, "b" * 64, NOW + timedelta(minutes=1))
+    assert await redeem(store, "b" * 64) is None
+
+
+async def test_an_audit_entry_commits_with_its_event_or_not_at_all(store):
+    entry = AuditEntry(action=AuditAction.SIGN_IN_SUCCEEDED, actor_kind="user", occurred_at=NOW)
+    async with store.uow() as uow:
+        uow.audit.record(entry)  # no commit
+    assert await store.outbox_events() == []
+    async with store.uow() as uow:
+        uow.audit.record(entry)
+        await uow.commit()
+    assert await store.outbox_events() == ["audit.recorded.v1"]
