@@ -27,10 +27,10 @@ from app.domain.auth.session import (
     TokenClaims,
     TokenType,
 )
-from app.domain.shared import AuthenticationError, RateLimited, ValidationError
+from app.domain.shared import AuthenticationError, DomainError, RateLimited, ValidationError
 from app.domain.users.errors import InactiveAccount, InvalidCredentials, WrongPassword
 from app.domain.users.user import User
-from app.domain.users.values import Email, UserId, check_password_policy
+from app.domain.users.values import EMAIL_MAX, Email, UserId, check_password_policy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,7 +114,8 @@ class AuthService:
     async def sign_in(self, cmd: SignIn) -> TokenPair:
         """Open a session. Raises RateLimited, InvalidCredentials, InactiveAccount."""
         email = _email_or_none(cmd.email)
-        await self._limit(email.value if email else cmd.email.strip().lower(), cmd.client)
+        typed = email.value if email else cmd.email.strip().lower()[:EMAIL_MAX]
+        await self._limit(typed, cmd.client)
         user = None
         if email is not None:
             async with self._uow() as uow:
@@ -123,16 +124,18 @@ class AuthService:
         password_ok = await self._hasher.verify(
             cmd.password, user.password_hash if user else self._hasher.dummy_hash
         )
-        if user is None or not password_ok or not user.is_active:
-            reason = "unknown_email" if user is None else "inactive" if password_ok else "password"
+        refusal = _refusal(user, password_ok)
+        if refusal is not None:
+            reason, error = refusal
             await self._record(
                 self._entry(
                     AuditAction.SIGN_IN_FAILED,
                     target_id=user.id if user else None,
-                    detail={"reason": reason, "email": email.value if email else ""},
+                    detail={"reason": reason, "email": typed},
                 )
             )
-            raise InactiveAccount() if password_ok and user else InvalidCredentials()
+            raise error
+        assert user is not None  # _refusal answered for a missing one
         pair = await self._open_session(user, cmd)
         await self._record(
             self._entry(AuditAction.SIGN_IN_SUCCEEDED, actor_id=user.id, target_id=user.id)
@@ -272,6 +275,18 @@ _REFUSED = {
     RefreshOutcome.MISSING: "Session expired or signed out",
     RefreshOutcome.EXPIRED: "Session reached its maximum lifetime; sign in again",
 }
+
+
+def _refusal(user: User | None, password_ok: bool) -> tuple[str, DomainError] | None:
+    """Why a sign-in fails, as the audit trail names it, and the error it answers; None when
+    it succeeds. A wrong password and an unknown email answer alike."""
+    if user is None:
+        return "unknown_email", InvalidCredentials()
+    if not password_ok:
+        return "password", InvalidCredentials()
+    if not user.is_active:
+        return "inactive", InactiveAccount()
+    return None
 
 
 def _email_or_none(raw: str) -> Email | None:
