@@ -157,9 +157,7 @@ class FakeSessions:
         return True
 
     async def revoke_all(self, user_id: UUID, *, keep: str | None = None) -> None:
-        self.live = {
-            sid: s for sid, s in self.live.items() if s.user_id != user_id or sid == keep
-        }
+        self.live = {sid: s for sid, s in self.live.items() if s.user_id != user_id or sid == keep}
 
     def _live(self, session_id: str) -> FakeSession | None:
         """The session unless it expired (its Redis key would be gone)."""
@@ -279,7 +277,9 @@ class FakePasswordResets:
 
     async def redeem(self, digest: str, now: datetime) -> UUID | None:
         live = [
-            r for r in self.rows.values() if r.digest == digest and not r.used_at and r.expires_at > now
+            r
+            for r in self.rows.values()
+            if r.digest == digest and not r.used_at and r.expires_at > now
         ]
         if not live:
             return None

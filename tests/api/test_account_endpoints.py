@@ -138,9 +138,8 @@ async def test_a_reset_by_e_mail_sets_the_password_once_and_ends_every_session(
     email, before = await signed_in(client)
     unknown = await client.post("/auth/password-reset/", json={"email": unique_email()})
     known = await client.post("/auth/password-reset/", json={"email": email.upper()})
-    assert (
-        (unknown.status_code, unknown.content) == (known.status_code, known.content) == (202, b"")
-    )
+    assert (unknown.status_code, unknown.content) == (known.status_code, known.content)
+    assert known.status_code == 202
     [row] = await reset_requested(own)
     await mail_the_reset(own, row)
     [mail] = await smtp_server.wait_for(1)
@@ -155,7 +154,7 @@ async def test_a_reset_by_e_mail_sets_the_password_once_and_ends_every_session(
     again = await client.post(
         "/auth/password-reset/confirm/", json=body | {"new_password": "x" * 9}
     )
-    assert [e["field"] for e in assert_problem(again, 422)["errors"]] == ["token"]
+    assert [e["field"] for e in assert_problem(again, 401)["errors"]] == ["token"]
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,9 @@ PROTECTED = {
 }
 
 
+CREDENTIALS = ("/api/v1/auth/tokens/", "/api/v1/auth/password-reset/confirm/")
+
+
 def test_swagger_authorize_has_one_bearer_scheme_used_by_the_protected_routes(container):
     schema = create_app(container).openapi()
 
@@ -77,7 +80,8 @@ def test_protected_operations_document_401_with_its_challenge(container):
             headers = operation["responses"]["401"]["headers"]
             assert headers["WWW-Authenticate"]["schema"]["enum"] == ["Bearer"], (method, path)
         else:
-            assert "401" not in operation["responses"] or path == "/api/v1/auth/tokens/"
+            # A wrong password or reset token proves no one, like a missing bearer token.
+            assert "401" not in operation["responses"] or path in CREDENTIALS
 
 
 def test_operations_with_a_body_document_the_guard_and_validation_answers(container):
@@ -91,7 +95,13 @@ def test_operations_with_a_body_document_the_guard_and_validation_answers(contai
 
 def test_rate_limited_operations_document_429_with_retry_after(container):
     schema = create_app(container).openapi()
-    for path in ("/api/v1/auth/sign-up/", "/api/v1/auth/tokens/"):
+    for path in (
+        "/api/v1/auth/sign-up/",
+        "/api/v1/auth/tokens/",
+        "/api/v1/auth/password-reset/",
+        "/api/v1/auth/password-reset/confirm/",
+        "/api/v1/users/me/password/",
+    ):
         retry_after = schema["paths"][path]["post"]["responses"]["429"]["headers"]["Retry-After"]
         assert retry_after["required"] is True
 

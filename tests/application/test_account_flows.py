@@ -223,9 +223,7 @@ async def test_nothing_is_sent_for_an_account_deactivated_since_the_request(
     assert mailer.sent == []
 
 
-async def test_admin_changes_are_audited_by_kind_with_the_admin_as_actor(
-    db, sessions, clock, ada
-):
+async def test_admin_changes_are_audited_by_kind_with_the_admin_as_actor(db, sessions, clock, ada):
     admin = AdminService(db.uow, sessions, clock, FakeProfiles(db))
     actor = Principal(uuid.uuid4(), "s", frozenset({Role.USER, Role.ADMIN}))
     users = UserService(db.uow, FakeHasher(), clock, FakeProfiles(db))

@@ -1,6 +1,10 @@
-"""The code of the tutorial "Add a bounded context" works, layer by layer, as the pages show it."""
+"""The code of the tutorial "Add a bounded context" works, layer by layer, as the pages show it,
+and the files it says its command writes and edits are the ones the command lists."""
 
+import re
+import shlex
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -16,6 +20,7 @@ from sqlalchemy import select, text
 
 from app.application.ports import OutgoingMessage
 from app.infrastructure.db.tables import OutboxRow
+from app.interfaces.cli.main import main
 from tests.fakes import FakeDatabase, FakeUnitOfWork, FixedClock
 
 from .conftest import run_tutorial_migration
@@ -216,3 +221,34 @@ async def test_the_tutorial_migration_downgrades_and_upgrades_again(
 async def _table(container) -> str | None:
     async with container.engine.connect() as conn:
         return await conn.scalar(text("SELECT to_regclass('orders')::text"))
+
+
+TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial.md"
+# The migration's name holds the day and the revision it is made on.
+_MIGRATION = re.compile(r"(/migrations/versions/)\d{8}_\d+_")
+
+
+def _tutorial_section(title: str) -> str:
+    return TUTORIAL.read_text().split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _listed(title: str) -> list[str]:
+    """The files of one of the tutorial's tables, in its order."""
+    return re.findall(r"^\| `([^`]+)` \|", _tutorial_section(title), re.M)
+
+
+def test_the_tutorial_lists_exactly_the_files_its_command_writes_and_edits(capsys):
+    command = re.search(r"```sh\n(.*?)```", _tutorial_section("1. The command"), re.S)
+    assert command is not None
+    words = shlex.split(command[1].replace("\\\n", " "))
+    assert words[:3] == [".venv/bin/app", "scaffold", "context"]
+    assert main([*words[1:], "--dry-run"]) == 0
+    listing = capsys.readouterr().out.splitlines()[1:]
+    written = [
+        _MIGRATION.sub(r"\1<date>_<revision>_", line[6:])
+        for line in listing
+        if line.startswith("write ")
+    ]
+    edited = [line[6:] for line in listing if line.startswith("edit  ")]
+    assert sorted(written) == sorted(_listed("2. What it writes"))
+    assert edited == _listed("3. What it edits")  # in the order of the layers

@@ -53,8 +53,8 @@ class WrongPassword(AuthenticationError):
         super().__init__("The current password is incorrect")
 
 
-class InvalidResetToken(ValidationError):
-    """The token is unknown, spent or expired: ask for a new one."""
+class InvalidResetToken(AuthenticationError):
+    """The token is unknown, spent or expired: like a wrong password, it proves no one."""
 
     def __init__(self) -> None:
         message = "invalid, already used or expired; ask for a new reset"

@@ -6,8 +6,10 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
@@ -21,8 +23,12 @@ from app.interfaces.api.metrics import METRICS_PATH, HttpMetrics
 from app.interfaces.api.metrics import router as metrics_router
 from app.interfaces.api.middleware import REQUEST_ID_HEADER, BodyGuard, RequestContext
 from app.interfaces.api.openapi import complete_openapi
+from app.interfaces.asyncapi import asyncapi_document
 
 API_PREFIX = "/api/v1"
+ASYNCAPI_URL = "/asyncapi.json"
+# The verbs of the gRPC API, so that an operation has one name in both (getMe, UsersService/GetMe).
+_VERBS = {"read": "get"}
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> FastAPI:
@@ -57,6 +63,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         docs_url=None,  # serve_api_docs serves the pages from local assets instead
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        generate_unique_id_function=operation_id,
         # FastAPI's own telemetry would trace every request once a tracer provider exists, with
         # the query string as sent: the instrumentation below (instrument_api) traces instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -69,6 +76,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         app.include_router(router, prefix=API_PREFIX)
     if not settings.is_prod:  # publishing arbitrary events is a development tool
         app.include_router(debug.router, prefix=API_PREFIX)
+        _serve_asyncapi(app, settings)
     app.include_router(health.probes)
     app.include_router(metrics_router)
     install_error_handlers(app)
@@ -78,6 +86,23 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     untraced = (*health.PROBE_PATHS, app.url_path_for("health"), METRICS_PATH)
     instrument_api(app, settings, untraced)
     return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route function's name in camelCase (`sign_up`: `signUp`, `read_me`: `getMe`): stable
+    for generated clients while the function keeps its name, and unique as the names are."""
+    first, *rest = route.name.split("_")
+    return _VERBS.get(first, first) + "".join(word.capitalize() for word in rest)
+
+
+def _serve_asyncapi(app: FastAPI, settings: Settings) -> None:
+    """The events' AsyncAPI document for these settings (docs/contracts.md)."""
+    document = asyncapi_document(settings)
+
+    async def asyncapi(_: Request) -> JSONResponse:
+        return JSONResponse(document)
+
+    app.add_route(ASYNCAPI_URL, asyncapi, include_in_schema=False)
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

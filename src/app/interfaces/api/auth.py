@@ -25,6 +25,8 @@ from app.interfaces.api.deps import (
 )
 from app.interfaces.api.errors import GUARDED_BODY, JSON_BODY, problems
 from app.interfaces.api.schemas import (
+    RESET_ACCEPTED,
+    PasswordResetAccepted,
     PasswordResetConfirmation,
     PasswordResetRequest,
     SignInRequest,
@@ -99,15 +101,16 @@ async def sign_out_everywhere(auth: Auth, principal: CurrentPrincipal) -> Respon
 @router.post(
     "/password-reset/",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=PasswordResetAccepted,
     responses=problems(*JSON_BODY, RateLimited, DependencyUnavailable),
 )
 async def request_password_reset(
     body: PasswordResetRequest, resets: PasswordResets, client: ClientAddress
-) -> Response:
+) -> PasswordResetAccepted:
     """Ask for a reset link by e-mail. The answer is the same whether or not an account has
     the address; the link works once, for `PASSWORD_RESET_TOKEN_MINUTES`."""
     await resets.request(body.email, client)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return PasswordResetAccepted(detail=RESET_ACCEPTED)
 
 
 @router.post(

@@ -20,7 +20,7 @@ from app.domain.storable import storable_json
 from app.infrastructure.validation import domain_check
 from app.interfaces.api.deps import CurrentPrincipal
 from app.interfaces.api.errors import JSON_BODY, problems
-from app.interfaces.api.schemas import STORABLE_JSON, Response
+from app.interfaces.api.schemas import STORABLE_JSON, Response, example
 from app.interfaces.api.schemas import Request as RequestBody
 
 router = APIRouter(prefix="/debug", tags=["debug"])
@@ -37,6 +37,7 @@ Messages = Annotated[MessageService, Depends(_messages)]
 class SendMessageRequest(RequestBody):
     """An envelope without `id` (the service assigns it); the request id becomes its correlation."""
 
+    model_config = example({"event": "debug.echo.v1", "data": {"key": "smoke", "fail_times": 0}})
     event: Annotated[str, domain_check(check_event_name)] = Field(
         min_length=1,
         max_length=255,
@@ -52,6 +53,8 @@ class SendMessageRequest(RequestBody):
 
 
 class SendMessageResponse(Response):
+    model_config = example({"id": "1b4e28ba-2fa1-41d2-883f-0016d3cca427"})
+
     id: UUID
 
 

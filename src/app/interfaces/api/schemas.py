@@ -31,6 +31,7 @@ from app.domain.users.values import (
 from app.infrastructure.validation import domain_check
 
 RESET_TOKEN_MAX = 128  # the tokens are 43 characters: anything longer is no token of ours
+RESET_ACCEPTED = "If an active account has this address, a reset link is on its way to it"
 
 
 class Request(BaseModel):
@@ -63,7 +64,44 @@ def _shown(**keywords: str) -> Any:
     return Field(json_schema_extra=schema)
 
 
+def example(values: JsonDict) -> ConfigDict:
+    """A model's example in OpenAPI (Swagger's request body, Redoc's samples); a test checks it
+    against the model's own schema. No null values: FastAPI leaves them out of the document."""
+    return ConfigDict(json_schema_extra={"examples": [values]})
+
+
+_ADA = {"uuid": "5f0c1e1a-8a3b-4b8e-9f5e-2a7d4c6b9e10", "email": "ada@example.com"}
+_AT = "2026-12-01T09:30:00Z"
+_PROFILE_EXAMPLE: JsonDict = {
+    **_ADA,
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "phone": "+44 20 7946 0958",
+    "birthday": "1815-12-10",
+    "street": "12 St James's Square",
+    "city": "London",
+    "state": "England",
+    "zip_code": "SW1Y 4JH",
+    "country": "GB",
+    "meta": {"plan": "pro"},
+    "is_active": True,
+    "created_at": _AT,
+    "updated_at": _AT,
+}
+_SESSION_EXAMPLE: JsonDict = {
+    "id": "s9Qm2xVb7LkP",
+    "created_at": _AT,
+    "last_used_at": _AT,
+    "client_address": "203.0.113.7",
+    "user_agent": "Mozilla/5.0",
+}
+
+
 class SignUpRequest(Request):
+    model_config = example(
+        {"email": _ADA["email"], "password": "correct horse battery staple", "first_name": "Ada"}
+    )
+
     email: Annotated[str, domain_check(Email.parse)] = Field(
         max_length=EMAIL_MAX,
         examples=["ada@example.com"],
@@ -79,6 +117,7 @@ class SignUpRequest(Request):
 class SignInRequest(Request):
     """Any text is tried (a wrong email is a 401), but only text the service can store."""
 
+    model_config = example({"email": _ADA["email"], "password": "correct horse battery staple"})
     email: Annotated[str, domain_check(partial(storable_text, "email"))] = Field(
         max_length=EMAIL_MAX
     )
@@ -137,9 +176,13 @@ _Profile: Any = create_model(  # type: ignore[call-overload]
 class UpdateMeRequest(_ProfileChanges):
     """Profile fields only; any other key (email, password, uuid, is_active, ...) is a 422."""
 
+    model_config = example({"city": "Paris", "phone": "+33 1 42 68 53 00"})
+
 
 class UpdateUserRequest(UpdateMeRequest):
     """What an admin may change: profile fields, and every role the account should hold."""
+
+    model_config = example({"roles": ["admin", "user"], "city": "Paris"})
 
     roles: list[Role] = Field(
         default_factory=list,
@@ -154,6 +197,10 @@ class UpdateUserRequest(UpdateMeRequest):
 
 
 class SignUpResponse(Response):
+    model_config = example(
+        {**_ADA, "first_name": "Ada", "last_name": "Lovelace", "created_at": _AT},
+    )
+
     uuid: UUID
     email: str
     first_name: str | None
@@ -166,6 +213,16 @@ class UserData(BaseModel):
 
 
 class TokenPairResponse(BaseModel):
+    model_config = example(
+        {
+            "user_data": {"uuid": _ADA["uuid"]},
+            "access": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJhY2Nlc3MifQ.c2lnbmVk",
+            "refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmVk",
+            "token_type": "bearer",
+            "expires_in": 300,
+        }
+    )
+
     user_data: UserData
     access: str
     refresh: str
@@ -176,16 +233,20 @@ class TokenPairResponse(BaseModel):
 class ProfileResponse(_Profile):
     """The profile: never the password hash, never the integer id."""
 
+    model_config = example(_PROFILE_EXAMPLE)
+
 
 class UserResponse(ProfileResponse):
     """An account as an admin sees it: the profile and the account's roles."""
 
+    model_config = example({**_PROFILE_EXAMPLE, "roles": ["user"]})
     roles: list[Role]
 
 
 class SessionResponse(Response):
     """A live session; `last_used_at` is its last sign-in or refresh."""
 
+    model_config = example(_SESSION_EXAMPLE)
     id: str = Field(validation_alias="session_id")
     created_at: datetime | None
     last_used_at: datetime | None
@@ -194,10 +255,19 @@ class SessionResponse(Response):
 
 
 class SessionsResponse(BaseModel):
+    model_config = example({"items": [_SESSION_EXAMPLE]})
+
     items: list[SessionResponse]
 
 
 class ChangePasswordRequest(Request):
+    model_config = example(
+        {
+            "current_password": "correct horse battery staple",
+            "new_password": "staple battery horse correct",
+        }
+    )
+
     current_password: Annotated[str, domain_check(partial(storable_text, "current_password"))] = (
         Field(max_length=PASSWORD_MAX)
     )
@@ -208,11 +278,28 @@ class ChangePasswordRequest(Request):
 
 class PasswordResetRequest(Request):
     email: Annotated[str, domain_check(Email.parse)] = Field(
-        max_length=EMAIL_MAX, examples=["ada@example.com"]
+        max_length=EMAIL_MAX,
+        examples=["ada@example.com"],
+        json_schema_extra={"pattern": untrimmed(EMAIL_PATTERN)},
     )
 
 
+class PasswordResetAccepted(BaseModel):
+    """The one answer to a reset request, whether or not an account has the address."""
+
+    model_config = example({"detail": RESET_ACCEPTED})
+
+    detail: str = Field(examples=[RESET_ACCEPTED])
+
+
 class PasswordResetConfirmation(Request):
+    model_config = example(
+        {
+            "token": "Jm4cQm8mVxS2d1ZkT0p3bAq7Xw9Lr5Ny2Hs6Fg1Kd3E",
+            "new_password": "staple battery horse correct",
+        }
+    )
+
     token: Annotated[str, domain_check(partial(storable_text, "token"))] = Field(
         min_length=1, max_length=RESET_TOKEN_MAX, description="The token from the reset e-mail"
     )
@@ -238,6 +325,27 @@ class AuditEntryResponse(Response):
 class AuditPageResponse(Response):
     """A page of audit entries; `total` counts every entry the filters match."""
 
+    model_config = example(
+        {
+            "items": [
+                {
+                    "uuid": "9b2e4f6a-1c3d-4e5f-8a7b-6c5d4e3f2a1b",
+                    "occurred_at": _AT,
+                    "action": "users.roles.changed",
+                    "actor_kind": "admin",
+                    "actor_uuid": "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                    "target_uuid": _ADA["uuid"],
+                    "request_id": "3f0c5b0e9d7a4c1f8e2b6a9d0c4e7f12",
+                    "client_address": "203.0.113.7",
+                    "detail": {"roles": ["admin", "user"]},
+                }
+            ],
+            "total": 1,
+            "limit": 50,
+            "offset": 0,
+            "next": "eyJ2IjpbIjIwMjYtMTItMDEiXX0.c2lnbmVk",
+        }
+    )
     items: list[AuditEntryResponse]
     total: int
     limit: int
@@ -250,6 +358,16 @@ class AuditPageResponse(Response):
 class UserPageResponse(Response):
     """A page of accounts; `total` counts every account the filters match."""
 
+    model_config = example(
+        {
+            "items": [{**_PROFILE_EXAMPLE, "roles": ["user"]}],
+            "total": 41,
+            "limit": 1,
+            "offset": 0,
+            "next": "eyJ2IjpbIjIwMjYtMTItMDEiXX0.c2lnbmVk",
+        }
+    )
+
     items: list[UserResponse]
     total: int
     limit: int
@@ -260,6 +378,10 @@ class UserPageResponse(Response):
 
 
 class HealthResponse(BaseModel):
+    model_config = example(
+        {"status": "ok", "components": {"postgres": "ok", "redis": "ok", "broker": "ok"}}
+    )
+
     status: str
     components: dict[str, str]
 
@@ -275,6 +397,20 @@ class FieldError(BaseModel):
 
 class Problem(BaseModel):
     """An RFC 9457 problem document: the body of every error response."""
+
+    model_config = example(
+        {
+            "type": "urn:problem:validation",
+            "title": "Unprocessable Content",
+            "status": 422,
+            "detail": "password: String should have at least 8 characters",
+            "instance": "/api/v1/auth/sign-up/",
+            "error_id": "3f0c5b0e9d7a4c1f8e2b6a9d0c4e7f12",
+            "errors": [
+                {"field": "password", "message": "String should have at least 8 characters"}
+            ],
+        }
+    )
 
     type: str = Field(examples=["urn:problem:validation"], pattern=r"^urn:problem:[a-z-]+$")
     title: str

@@ -12,6 +12,7 @@ from app.infrastructure import multiprocess
 from app.infrastructure.capacity import ConnectionBudget, available_cpus, connection_budget
 from app.interfaces.cli import users as users_commands
 from app.interfaces.cli import worker as celery_commands
+from app.interfaces.cli.scaffold import command as scaffold_commands
 
 
 def __getattr__(name: str) -> Any:
@@ -118,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(run=_migrate)
     celery_commands.add_commands(commands)  # worker, beat
     users_commands.add_commands(commands)  # users create-admin, grant, revoke
+    scaffold_commands.add_commands(commands)  # scaffold context
 
     grpc = commands.add_parser("grpc", help="serve the gRPC services (grpc.aio)")
     grpc.add_argument("--port", type=int)

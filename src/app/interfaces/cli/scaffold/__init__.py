@@ -1,0 +1,1 @@
+"""`app scaffold`: new code for this project, written as its own code is (docs/tutorial.md)."""

@@ -1,0 +1,3 @@
+    @property
+    def ${c.name}(self) -> ${c.Entity}Repository: ...
+
