@@ -11,7 +11,9 @@ ROOT=$PWD
 started=$SECONDS
 copy=$(mktemp -d -t app-scaffold-XXXXXX)
 database="scaffold_check_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
-export LAUNCH_MODE=TEST SECRET_KEY=scaffold-check-not-a-secret-0123456789abcdef
+# A key of this run only: a key written in a committed file is one PROD refuses.
+SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_urlsafe(32))")
+export LAUNCH_MODE=TEST SECRET_KEY
 export PYTHONPATH="$copy/src" PYTHONDONTWRITEBYTECODE=1  # the copy's code, no .pyc in .venv
 py="$copy/.venv/bin/python"
 contract_tests=()

@@ -1,4 +1,5 @@
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -133,9 +134,16 @@ def _committed_secret_keys() -> set[str]:
     assignment = re.compile(r"SECRET_KEY[\"']?[\s=:,]+[\"']?([A-Za-z0-9-]{8,})")
     files = [ROOT / ".env.example", ROOT / "docs" / "conf.py", ROOT / "tests" / "conftest.py"]
     files += ROOT.glob("docker-compose*.yml")
-    for folder in (".launch", "scripts", "deploy"):
-        files += (path for path in (ROOT / folder).rglob("*") if path.is_file())
-    texts = (path.read_text(errors="replace") for path in files if "__pycache__" not in path.parts)
+    # The tracked files only: scripts/ also holds the contract tools' installed node_modules.
+    tracked = subprocess.run(
+        ["git", "ls-files", ".launch", "scripts", "deploy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    files += (ROOT / name for name in tracked.stdout.splitlines())
+    texts = (path.read_text(errors="replace") for path in files)
     return {key for text in texts for key in assignment.findall(text)}
 
 

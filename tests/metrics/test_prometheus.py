@@ -159,7 +159,8 @@ async def test_a_real_prometheus_scrapes_the_api_and_the_consumer_and_sees_the_t
                 'sum(up{job=~"app-api|app-consumer"})': 2,
                 'sum(app_http_requests_total{job="app-api", route="/api/v1/auth/sign-up/",'
                 ' method="POST", status="2xx"})': SIGN_UPS,
-                'sum(app_outbox_published_total{job="app-consumer"})': SIGN_UPS + ECHOES,
+                # one event per sign-up and echo, and the audit entry of the one sign-in
+                'sum(app_outbox_published_total{job="app-consumer"})': SIGN_UPS + ECHOES + 1,
                 'sum(app_consumer_messages_handled_total{event="users.registered.v1"})': SIGN_UPS,
                 'sum(app_consumer_messages_handled_total{event="debug.echo.v1"})': ECHOES,
                 f'sum(app_celery_tasks_total{{task="{SEND_WELCOME}", state="sent"}})': SIGN_UPS,

@@ -15,6 +15,7 @@ from app.config.settings import Settings, load_settings
 from app.container import Container, build_container
 from app.infrastructure.logging import configure_logging
 from app.infrastructure.metrics import sampling
+from app.infrastructure.proxies import TrustedProxies
 from app.infrastructure.telemetry import instrument_api, start_tracing, stop_tracing
 from app.interfaces.api import admin, audit, auth, debug, health, users
 from app.interfaces.api.docs import serve_api_docs
@@ -111,6 +112,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyGuard)
     app.add_middleware(
         RequestContext,
+        proxies=TrustedProxies.parse(settings.trusted_proxies),
         show_traceback=settings.debug and not settings.is_prod,
         quiet=(*health.PROBE_PATHS, METRICS_PATH),
     )

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.application.context import client_address, correlation_id, request_id_or_new
+from app.infrastructure.proxies import NO_PROXIES, TrustedProxies
 from app.interfaces.api.errors import (
     PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
@@ -26,7 +27,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 class RequestContext:
     """Takes `X-Request-ID` (or makes one), returns it, binds it to logs and outbox rows, and
-    finds the client's address (behind the container's trusted proxies) for limits and audit.
+    finds the client's address (behind the trusted proxies) for limits and the audit trail.
 
     The id is also the error_id of any problem the request gets. Wrapping the whole app (CORS
     aside), this turns an exception nothing handled into the 500 problem, so that answer too
@@ -36,9 +37,15 @@ class RequestContext:
     """
 
     def __init__(
-        self, app: ASGIApp, *, show_traceback: bool = False, quiet: Collection[str] = ()
+        self,
+        app: ASGIApp,
+        *,
+        proxies: TrustedProxies = NO_PROXIES,
+        show_traceback: bool = False,
+        quiet: Collection[str] = (),
     ) -> None:
         self.app, self._show_traceback, self._quiet = app, show_traceback, frozenset(quiet)
+        self._proxies = proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,8 +53,7 @@ class RequestContext:
         headers = Headers(scope=scope)
         request_id = request_id_or_new(headers.get(REQUEST_ID_HEADER, ""))
         peer = scope["client"][0] if scope.get("client") else "unknown"
-        proxies = scope["app"].state.container.proxies
-        client = proxies.client(peer, headers.getlist("x-forwarded-for"))
+        client = self._proxies.client(peer, headers.getlist("x-forwarded-for"))
         status: int | None = None
         started = time.perf_counter()
 
