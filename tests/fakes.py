@@ -245,7 +245,7 @@ class FakeAuditTrail:
             OutgoingMessage(
                 id=entry.id,
                 event=AUDIT_RECORDED,
-                data=entry.payload(),
+                data=dict(entry.payload()),
                 occurred_at=entry.occurred_at,
                 key=entry.subject,
             )

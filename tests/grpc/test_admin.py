@@ -5,7 +5,10 @@ import uuid
 import grpc
 import pytest
 from google.protobuf.struct_pb2 import Struct
+from sqlalchemy import select
 
+from app.domain.audit.entry import AuditAction
+from app.infrastructure.db.tables import AuditRow
 from app.interfaces.grpc.pb import auth_pb2, users_pb2
 from tests.grpc.conftest import PASSWORD, Stubs, bearer, unique_email
 
@@ -163,3 +166,16 @@ async def test_list_and_revoke_a_session_of_an_account(stubs, admin, grpc_server
     await stubs.users.GetMe(users_pb2.GetMeRequest(), metadata=bearer(first.access))
     again = await refused(stubs.users.RevokeUserSession(revoke, metadata=admin))
     assert again.code() is grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_admin_rpc_is_audited_with_the_callers_request_id_and_address(
+    stubs, admin, container
+):
+    _, target = await account(stubs)
+    ref = users_pb2.UserRequest(uuid=target.user_uuid)
+    await stubs.users.DeactivateUser(ref, metadata=(*admin, ("x-request-id", "grpc-audit-1")))
+    async with container.sessions() as session:
+        query = select(AuditRow).where(AuditRow.action == AuditAction.DEACTIVATED)
+        [entry] = list(await session.scalars(query))
+    assert (str(entry.target_uuid), entry.actor_kind) == (target.user_uuid, "admin")
+    assert (entry.request_id, entry.client_address) == ("grpc-audit-1", "127.0.0.1")

@@ -6,8 +6,7 @@ import pytest
 
 from app.domain.shared import AuthenticationError
 from app.interfaces.grpc import convert
-from app.interfaces.grpc.interceptors import current_principal
-from app.interfaces.grpc.servicers import client_address
+from app.interfaces.grpc.interceptors import current_principal, peer_address
 
 
 class Peer:
@@ -31,7 +30,7 @@ class Peer:
     ],
 )
 def test_the_client_address_drops_the_port_so_rate_limits_count_per_host(peer, address):
-    assert client_address(Peer(peer)) == address
+    assert peer_address(Peer(peer)) == address
 
 
 def test_a_missing_timestamp_stays_unset():

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 from uuid import UUID, uuid4
 
 # The event each entry is also published as, for a SIEM to subscribe to.
@@ -35,6 +35,20 @@ class ActorKind(StrEnum):
     ADMIN = "admin"  # an account acting on another one, by a permission
     OPERATOR = "operator"  # `app users` on a host that holds the database
     ANONYMOUS = "anonymous"  # nobody signed in: a sign-in or a reset request
+
+
+class AuditRecordedData(TypedDict):
+    """One security-relevant act on an account (the audit trail's entry), for a SIEM."""
+
+    audit_uuid: str
+    action: str
+    actor_kind: str
+    actor_uuid: str | None
+    target_uuid: str | None
+    request_id: str | None
+    client_address: str
+    detail: dict[str, str | list[str]]
+    occurred_at: str
 
 
 # What `detail` may hold: short facts such as a reason, field names, roles, a session id; never
@@ -68,7 +82,7 @@ class AuditEntry:
         """The account the entry is about, as its event's ordering key."""
         return str(self.target_id or self.actor_id or self.id)
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> AuditRecordedData:
         """The `audit.recorded.v1` event's data."""
         return {
             "audit_uuid": str(self.id),

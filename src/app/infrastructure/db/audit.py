@@ -31,7 +31,7 @@ class SqlAuditTrail:
             OutgoingMessage(
                 id=entry.id,
                 event=AUDIT_RECORDED,
-                data=entry.payload(),
+                data=dict(entry.payload()),
                 occurred_at=entry.occurred_at,
                 key=entry.subject,
             )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict, get_type_hints
+from typing import Any, NotRequired, get_type_hints
 
 import typing_extensions
 from pydantic import TypeAdapter
 from pydantic.json_schema import DEFAULT_REF_TEMPLATE
 
-from app.domain.audit.entry import AUDIT_RECORDED
+from app.domain.audit.entry import AUDIT_RECORDED, AuditRecordedData
 from app.domain.users.events import (
     PasswordResetRequestedData,
     ProfileUpdatedData,
@@ -34,22 +34,6 @@ from app.domain.users.events import (
 
 # `<context>.<what happened>.v<N>`: an incompatible change of `data` is a new N (docs/contracts.md).
 EVENT_NAME = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[1-9][0-9]*$")
-
-
-# What AuditEntry.payload() builds (domain/audit/entry.py); tests/contracts/test_events.py holds
-# the two together.
-class AuditRecordedData(TypedDict):
-    """One security-relevant act on an account (the audit trail's entry), for a SIEM."""
-
-    audit_uuid: str
-    action: str
-    actor_kind: str
-    actor_uuid: str | None
-    target_uuid: str | None
-    request_id: str | None
-    client_address: str
-    detail: dict[str, str | list[str]]
-    occurred_at: str
 
 
 PUBLISHED: Mapping[str, type[Mapping[str, object]]] = {

@@ -16,8 +16,9 @@ from google.protobuf.message import DecodeError
 from loguru import logger
 
 from app.application.auth import AuthService, Principal
-from app.application.context import correlation_id, request_id_or_new
+from app.application.context import client_address, correlation_id, request_id_or_new
 from app.domain.shared import AuthenticationError, ValidationError
+from app.infrastructure.proxies import NO_PROXIES, TrustedProxies
 from app.interfaces.grpc.errors import failure_of
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
@@ -73,12 +74,17 @@ class UnaryInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
 
 class RequestContextInterceptor(UnaryInterceptor):
-    """Request id and access log, like REST's RequestContext middleware.
+    """Request id, client address and access log, like REST's RequestContext middleware.
 
     Takes `x-request-id` (or makes one), returns it in trailing metadata, binds it to logs and
-    outbox rows, and logs one line per call: method, status code and duration. It must be the
-    outermost interceptor: the error interceptor inside it reports this id as the error_id.
+    outbox rows, finds the client's address for limits and the audit trail, and logs one line
+    per call: method, status code and duration. It must be the outermost interceptor: the error
+    interceptor inside it reports this id as the error_id.
     """
+
+    def __init__(self, proxies: TrustedProxies = NO_PROXIES) -> None:
+        super().__init__()
+        self._proxies = proxies
 
     async def around(
         self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext, method: str
@@ -87,6 +93,7 @@ class RequestContextInterceptor(UnaryInterceptor):
         # Trailing, not initial, metadata: it rides on the status frame instead of costing a write.
         context.set_trailing_metadata((("x-request-id", request_id),))
         token = correlation_id.set(request_id)
+        client_token = client_address.set(peer_address(context, self._proxies))
         started = time.perf_counter()
         code = "OK"
         try:
@@ -101,6 +108,19 @@ class RequestContextInterceptor(UnaryInterceptor):
                     logger.info("grpc {} {} {:.1f}ms", method, code, elapsed)
         finally:
             correlation_id.reset(token)
+            client_address.reset(client_token)
+
+
+def peer_address(context: grpc.aio.ServicerContext, proxies: TrustedProxies = NO_PROXIES) -> str:
+    """The caller's address without its port (`ipv4:127.0.0.1:5000` -> `127.0.0.1`), taken from
+    `x-forwarded-for` metadata only when the peer is a trusted proxy (the same rule as REST)."""
+    peer: str = context.peer() or "unknown"
+    kind, _, rest = peer.partition(":")
+    if kind in ("ipv4", "ipv6"):
+        peer = rest.rpartition(":")[0].strip("[]") or "unknown"
+    metadata = context.invocation_metadata() or ()
+    forwarded = [str(value) for key, value in metadata if key == "x-forwarded-for"]
+    return proxies.client(peer, forwarded)
 
 
 class ErrorInterceptor(UnaryInterceptor):

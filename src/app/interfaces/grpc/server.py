@@ -124,7 +124,7 @@ def create_server(
         interceptors=[
             *grpc_interceptors(settings),  # first: the other interceptors run inside the span
             MetricsInterceptor(),
-            RequestContextInterceptor(),
+            RequestContextInterceptor(container.proxies),
             ErrorInterceptor(),
             AuthInterceptor(container.auth, PUBLIC_METHODS),
         ],
@@ -153,7 +153,7 @@ def _add_app_services(
     # The generated registration functions carry no annotations.
     add_auth = auth_pb2_grpc.add_AuthServiceServicer_to_server
     add_users = users_pb2_grpc.add_UsersServiceServicer_to_server
-    add_auth(AuthServicer(container.users, container.auth, container.proxies), server)  # type: ignore[no-untyped-call]
+    add_auth(AuthServicer(container.users, container.auth), server)  # type: ignore[no-untyped-call]
     users = UsersServicer(container.users, container.admin, container.directory)
     add_users(users, server)  # type: ignore[no-untyped-call]
     _add_served(server, _DEBUG, DebugServicer(container.health, container.messages), hidden)

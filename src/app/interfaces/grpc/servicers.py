@@ -6,11 +6,11 @@ import grpc
 
 from app.application.admin import AdminService
 from app.application.auth import AuthService
+from app.application.context import client_address
 from app.application.directory import DirectoryService
 from app.application.health import HealthService
 from app.application.messages import MessageService, SendMessage
 from app.application.users import RegisterUser, UpdateProfile, UserService
-from app.infrastructure.proxies import NO_PROXIES, TrustedProxies
 from app.interfaces.grpc import convert, listing
 from app.interfaces.grpc.interceptors import current_principal
 from app.interfaces.grpc.pb import (
@@ -24,8 +24,8 @@ from app.interfaces.grpc.pb import (
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, users: UserService, auth: AuthService, proxies: TrustedProxies) -> None:
-        self._users, self._auth, self._proxies = users, auth, proxies
+    def __init__(self, users: UserService, auth: AuthService) -> None:
+        self._users, self._auth = users, auth
 
     async def SignUp(
         self, request: auth_pb2.SignUpRequest, context: grpc.aio.ServicerContext
@@ -36,13 +36,13 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             first_name=request.first_name if request.HasField("first_name") else None,
             last_name=request.last_name if request.HasField("last_name") else None,
         )
-        await self._auth.admit_sign_up(client_address(context, self._proxies))
+        await self._auth.admit_sign_up(client_address.get())
         return convert.signed_up(await self._users.register(cmd))
 
     async def IssueTokens(
         self, request: auth_pb2.IssueTokensRequest, context: grpc.aio.ServicerContext
     ) -> auth_pb2.TokenPair:
-        client = client_address(context, self._proxies)
+        client = client_address.get()
         cmd = convert.sign_in(request, client, _metadata(context, "user-agent"))
         return convert.token_pair(await self._auth.sign_in(cmd))
 
@@ -134,18 +134,6 @@ class DebugServicer(debug_pb2_grpc.DebugServiceServicer):
     ) -> debug_pb2.SendMessageResponse:
         cmd = SendMessage(event=request.event, data=convert.data(request.data))
         return debug_pb2.SendMessageResponse(id=str(await self._messages.send(cmd)))
-
-
-def client_address(context: grpc.aio.ServicerContext, proxies: TrustedProxies = NO_PROXIES) -> str:
-    """The caller's address without its port (`ipv4:127.0.0.1:5000` -> `127.0.0.1`), taken from
-    `x-forwarded-for` metadata only when the peer is a trusted proxy (the same rule as REST)."""
-    peer: str = context.peer() or "unknown"
-    kind, _, rest = peer.partition(":")
-    if kind in ("ipv4", "ipv6"):
-        peer = rest.rpartition(":")[0].strip("[]") or "unknown"
-    metadata = context.invocation_metadata() or ()
-    forwarded = [str(value) for key, value in metadata if key == "x-forwarded-for"]
-    return proxies.client(peer, forwarded)
 
 
 def _metadata(context: grpc.aio.ServicerContext, key: str) -> str:
