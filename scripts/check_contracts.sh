@@ -6,10 +6,7 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'TXT'
-Usage: scripts/check_contracts.sh [--against REV] [--install] [--help]
-
-  --install  only install the npm tools (CI starts it beside the tests: it waits on the
-             network and the disk, the tests on the CPUs)
+Usage: scripts/check_contracts.sh [--against REV] [--help]
 
   1. the committed documents are what the code makes (python scripts/gen_contracts.py --check);
   2. asyncapi validate docs/contracts/asyncapi.yaml, and buf lint on the protos;
@@ -26,12 +23,10 @@ lock changed since the last install. docs/contracts.md explains each check.
 TXT
 }
 AGAINST=""
-INSTALL_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --against) AGAINST=${2:?--against takes a git revision}; shift ;;
-    --install) INSTALL_ONLY=1 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -51,7 +46,6 @@ if [ "$(cat "$INSTALLED" 2>/dev/null)" != "$(tools_digest)" ]; then
   npm ci --prefix "$TOOLS" --ignore-scripts --no-audit --no-fund --loglevel=error
   tools_digest >"$INSTALLED"
 fi
-[ "$INSTALL_ONLY" = 0 ] || exit 0
 [ -x "$PYTHON" ] || { echo "no .venv: bash local_run.sh --install first" >&2; exit 1; }
 # The AsyncAPI CLI reports each command to its makers unless its settings file says not to.
 export ASYNCAPI_METRICS_CONFIG_PATH=$TOOLS/node_modules/.asyncapi-analytics
