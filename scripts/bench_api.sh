@@ -20,12 +20,13 @@ BENCH=${BENCH:-../shared/bench} PORT=${PORT:-8081}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 [ -d "$BENCH/.venv-floor" ] || { "$BENCH/pg_up.sh"; "$BENCH/setup_floor.sh"; }
 
-# PROD refuses a committed key, an empty database password and guest:guest: the local
-# PostgreSQL does not check the password (trust) and the benchmark publishes nothing.
+# PROD refuses a committed key, an empty database password, guest:guest and a reset link that
+# is not https: the local PostgreSQL does not check the password (trust), and the benchmark
+# publishes and mails nothing.
 export LAUNCH_MODE=PROD DEBUG=false LOG_LEVEL=WARNING LOG_JSON=true DB_NAME=app_bench \
   SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
   DB_PASSWORD=unchecked-by-trust-authentication MESSAGE_BROKER_URL=amqp://bench:unused@127.0.0.1:5672/ \
-  SIGN_IN_ATTEMPTS_PER_MINUTE=100000
+  SIGN_IN_ATTEMPTS_PER_MINUTE=100000 PASSWORD_RESET_URL='https://bench.invalid/reset?token={token}'
 psql -h 127.0.0.1 -U postgres -qAtc "SELECT 1 FROM pg_database WHERE datname='app_bench'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE app_bench"
 .venv/bin/app migrate >/dev/null 2>&1

@@ -39,13 +39,14 @@ ENV = {
     "LOG_LEVEL": "WARNING",
     "LOG_JSON": "true",
     "DB_NAME": "app_bench",
-    # PROD refuses every key committed in the repository, an empty database password and
-    # guest:guest. The local PostgreSQL trusts loopback connections (the password is not
-    # checked) and nothing here publishes to the broker.
+    # PROD refuses every key committed in the repository, an empty database password,
+    # guest:guest and a reset link that is not https. The local PostgreSQL trusts loopback
+    # connections (the password is not checked) and nothing here publishes or mails.
     "SECRET_KEY": secrets.token_urlsafe(48),
     "DB_PASSWORD": "unchecked-by-trust-authentication",
     "MESSAGE_BROKER_URL": "amqp://bench:unused@127.0.0.1:5672/",
     "SIGN_IN_ATTEMPTS_PER_MINUTE": "100000",
+    "PASSWORD_RESET_URL": "https://bench.invalid/reset?token={token}",
     # Two servers at once: keep both pools well inside PostgreSQL's default 100 connections.
     "CONNECTIONS_POOL_MIN_SIZE": "16",
     "CONNECTIONS_POOL_MAX_OVERFLOW": "0",
