@@ -10,9 +10,10 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
 
+from app.application.audit import audit_message
 from app.application.ports import Mail, OutgoingMessage
 from app.application.users import UserView
-from app.domain.audit.entry import AUDIT_RECORDED, AuditEntry
+from app.domain.audit.entry import AuditEntry
 from app.domain.auth.permissions import BASE_ROLE, Role
 from app.domain.auth.session import (
     RefreshOutcome,
@@ -241,15 +242,7 @@ class FakeAuditTrail:
 
     def record(self, entry: AuditEntry) -> None:
         self.pending.append(entry)
-        self._outbox.add(
-            OutgoingMessage(
-                id=entry.id,
-                event=AUDIT_RECORDED,
-                data=dict(entry.payload()),
-                occurred_at=entry.occurred_at,
-                key=entry.subject,
-            )
-        )
+        self._outbox.add(audit_message(entry))
 
 
 @dataclass

@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from app.application.context import client_address, correlation_id
-from app.application.ports import ListQuery, Page, Search
-from app.domain.audit.entry import ActorKind, AuditAction, AuditEntry, Detail, actor_kind_of
+from app.application.ports import ListQuery, OutgoingMessage, Page, Search
+from app.domain.audit.entry import (
+    AUDIT_RECORDED,
+    ActorKind,
+    AuditAction,
+    AuditEntry,
+    Detail,
+    actor_kind_of,
+)
 from app.domain.auth.permissions import Permission
 
 if TYPE_CHECKING:  # the auth use cases record entries: importing them here would be a cycle
@@ -39,6 +46,17 @@ def entry(
         request_id=correlation_id.get(),
         client_address=client_address.get(),
         detail=detail or {},
+    )
+
+
+def audit_message(entry: AuditEntry) -> OutgoingMessage:
+    """The entry's `audit.recorded.v1` message, which every audit trail writes beside it."""
+    return OutgoingMessage(
+        id=entry.id,
+        event=AUDIT_RECORDED,
+        data=dict(entry.payload()),
+        occurred_at=entry.occurred_at,
+        key=entry.subject,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.application.ports import Outbox, OutgoingMessage
-from app.domain.audit.entry import AUDIT_RECORDED, AuditEntry
+from app.application.audit import audit_message
+from app.application.ports import Outbox
+from app.domain.audit.entry import AuditEntry
 from app.infrastructure.db.tables import AuditRow
 
 
@@ -14,6 +15,7 @@ class SqlAuditTrail:
         self._session, self._outbox = session, outbox
 
     def record(self, entry: AuditEntry) -> None:
+        message = audit_message(entry)
         self._session.add(
             AuditRow(
                 uuid=entry.id,
@@ -24,15 +26,7 @@ class SqlAuditTrail:
                 target_uuid=entry.target_id,
                 request_id=entry.request_id,
                 client_address=entry.client_address,
-                detail=entry.payload()["detail"],
+                detail=message.data["detail"],
             )
         )
-        self._outbox.add(
-            OutgoingMessage(
-                id=entry.id,
-                event=AUDIT_RECORDED,
-                data=dict(entry.payload()),
-                occurred_at=entry.occurred_at,
-                key=entry.subject,
-            )
-        )
+        self._outbox.add(message)
