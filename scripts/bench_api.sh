@@ -31,16 +31,45 @@ psql -h 127.0.0.1 -U postgres -qAtc "SELECT 1 FROM pg_database WHERE datname='ap
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE app_bench"
 .venv/bin/app migrate >/dev/null 2>&1
 
-taskset -c 0 .venv/bin/app api --port "$PORT" --workers 1 >/tmp/bench-api.log 2>&1 &
-api=$!
-trap 'kill $api 2>/dev/null; "$BENCH/run_floor.sh" stop >/dev/null 2>&1 || true' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; "$BENCH/run_floor.sh" stop >/dev/null 2>&1 || true' EXIT
+serve() {  # PORT COMMAND...: one server pinned to CPU 0, answering /livez before we go on
+  local port=$1; shift
+  taskset -c 0 "$@" >"/tmp/bench-api-$port.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do curl -so /dev/null "http://127.0.0.1:$port/livez" && return; sleep 0.2; done
+  echo "the server on :$port did not start: /tmp/bench-api-$port.log" >&2; exit 1
+}
+serve "$PORT" .venv/bin/app api --port "$PORT" --workers 1
 "$BENCH/run_floor.sh" start
-for _ in $(seq 1 50); do curl -so /dev/null "http://127.0.0.1:$PORT/livez" && break; sleep 0.2; done
+API=http://127.0.0.1:$PORT FLOOR=http://127.0.0.1:8001
 
-"$BENCH/compare.sh" http://127.0.0.1:8001 "http://127.0.0.1:$PORT" | tee /tmp/bench-compare.txt
-PAIRS=1 "$BENCH/compare.sh" http://127.0.0.1:8001 http://127.0.0.1:8001 | tee /tmp/bench-noise.txt
-RATE=${RATE:-1} "$BENCH/storm_p99.sh" "http://127.0.0.1:$PORT" | tee /tmp/bench-storm-api.txt
-RATE=${RATE:-1} "$BENCH/storm_p99.sh" http://127.0.0.1:8001 | tee /tmp/bench-storm-floor.txt
+if [ -n "$TELEMETRY" ]; then
+  BARE=http://127.0.0.1:$((PORT + 1)) TRACED=http://127.0.0.1:$((PORT + 2)) RECEIVER=$((PORT + 3))
+  serve "$((PORT + 1))" .venv/bin/python scripts/bench_without_metrics.py "$((PORT + 1))"
+  .venv/bin/python -m tests.tracing.receiver "$RECEIVER" >/tmp/bench-receiver.log 2>&1 &
+  pids+=($!)
+  TRACING_ENABLED=true OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$RECEIVER \
+    serve "$((PORT + 2))" .venv/bin/app api --port "$((PORT + 2))" --workers 1
+  "$BENCH/compare.sh" "$FLOOR" "$API" | tee /tmp/bench-compare.txt
+  "$BENCH/compare.sh" "$FLOOR" "$FLOOR" | tee /tmp/bench-noise.txt
+  "$BENCH/compare.sh" "$FLOOR" "$TRACED" | tee /tmp/bench-traced.txt
+  "$BENCH/compare.sh" "$BARE" "$API" | tee /tmp/bench-metrics.txt
+  "$BENCH/compare.sh" "$BARE" "$BARE" | tee /tmp/bench-metrics-noise.txt
+  echo
+  echo "api/floor (tracing off):        $(grep RATIO /tmp/bench-compare.txt)"
+  echo "floor/floor:                    $(grep RATIO /tmp/bench-noise.txt)"
+  echo "traced/floor (always_on):       $(grep RATIO /tmp/bench-traced.txt)"
+  echo "api/without-metrics:            $(grep RATIO /tmp/bench-metrics.txt)"
+  echo "without-metrics/without-metrics: $(grep RATIO /tmp/bench-metrics-noise.txt)"
+  exit 0
+fi
+
+"$BENCH/compare.sh" "$FLOOR" "$API" | tee /tmp/bench-compare.txt
+PAIRS=1 "$BENCH/compare.sh" "$FLOOR" "$FLOOR" | tee /tmp/bench-noise.txt
+RATE=${RATE:-1} "$BENCH/storm_p99.sh" "$API" | tee /tmp/bench-storm-api.txt
+RATE=${RATE:-1} "$BENCH/storm_p99.sh" "$FLOOR" | tee /tmp/bench-storm-floor.txt
 echo
 echo "api/floor:   $(grep RATIO /tmp/bench-compare.txt)"
 echo "floor/floor: $(grep RATIO /tmp/bench-noise.txt)"

@@ -48,6 +48,15 @@ def _log_pod_budget(settings: Settings, budget: ConnectionBudget) -> None:
     logger.info("connection budget of this pod: {}", budget)
 
 
+# How uvicorn serves the API, here and in the benchmark that serves it without its metrics.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "access_log": False,  # the request-context middleware logs each request with its id
+    "log_config": None,
+    # X-Forwarded-For is judged by the app alone, against TRUSTED_PROXIES (deps.py).
+    "proxy_headers": False,
+}
+
+
 def _serve_api(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -57,10 +66,7 @@ def _serve_api(args: argparse.Namespace, settings: Settings) -> None:
         port=args.port or settings.api_port,
         workers=args.workers,
         reload=args.reload,
-        access_log=False,  # the request-context middleware logs each request with its id
-        log_config=None,
-        # X-Forwarded-For is judged by the app alone, against TRUSTED_PROXIES (deps.py).
-        proxy_headers=False,
+        **UVICORN_OPTIONS,
     )
 
 
