@@ -5,16 +5,28 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'TXT'
-Usage: scripts/bench_api.sh [--help]
+Usage: scripts/bench_api.sh [--telemetry] [--help]
 
 Serves the API the way ../shared/bench/README.md asks (PROD mode, one uvicorn worker pinned to
 CPU 0, database app_bench), starts the floor on :8001, then runs compare.sh (throughput ratio),
 compare.sh of the floor against itself once (the noise of the moment), and storm_p99.sh with
 RATE=1 against both. Needs wrk (apt-get install -y wrk); installs it when missing.
+
+--telemetry: what tracing and metrics cost, in one sitting (docs/observability.md). Beside the
+API (tracing off) it serves, also pinned to CPU 0, the same API without its HTTP metrics
+middleware (scripts/bench_without_metrics.py) on PORT+1 and one tracing every request
+(always_on, OTLP/HTTP to a receiver that drops the spans) on PORT+2, then compares
+api/floor, traced/floor and api/without-metrics, and each baseline against itself (the noise).
 Variables: BENCH=../shared/bench  PORT=8081  PAIRS=3  RATE=1
 TXT
 }
-[ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] && { usage; exit 0; }
+TELEMETRY=""
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  --telemetry) TELEMETRY=1 ;;
+  "") ;;
+  *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+esac
 
 BENCH=${BENCH:-../shared/bench} PORT=${PORT:-8081}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
@@ -40,6 +52,9 @@ serve() {  # PORT COMMAND...: one server pinned to CPU 0, answering /livez befor
   for _ in $(seq 1 50); do curl -so /dev/null "http://127.0.0.1:$port/livez" && return; sleep 0.2; done
   echo "the server on :$port did not start: /tmp/bench-api-$port.log" >&2; exit 1
 }
+# Three servers of ours beside the floor's 32 connections stay under PostgreSQL's 100 with
+# pools of 20 (one request holds a connection for a tenth of a millisecond).
+[ -n "$TELEMETRY" ] && export CONNECTIONS_POOL_MIN_SIZE=16 CONNECTIONS_POOL_MAX_OVERFLOW=4
 serve "$PORT" .venv/bin/app api --port "$PORT" --workers 1
 "$BENCH/run_floor.sh" start
 API=http://127.0.0.1:$PORT FLOOR=http://127.0.0.1:8001

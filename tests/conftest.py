@@ -6,7 +6,9 @@ The suite never skips for a missing service: it stops and says how to start it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import sys
 import uuid
@@ -84,13 +86,16 @@ async def app_process(
         stdin=asyncio.subprocess.PIPE if stdin else None,
         stdout=pipe,
         stderr=pipe,
+        # A group of its own: a multi-worker `app api` or a prefork worker has children that
+        # outlive a killed parent, and the group is how they are killed with it.
+        start_new_session=True,
     )
     try:
         yield process
     finally:
-        if process.returncode is None:  # a failed check must not leave the process behind
-            process.kill()
-            await process.wait()
+        with contextlib.suppress(ProcessLookupError):  # a failed check must leave nothing behind
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
 
 
 def require_service(name: str, host: str, port: int) -> None:

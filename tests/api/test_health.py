@@ -2,7 +2,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import _admin, client_on, settings_with
+from tests.api.helpers import bearer, signed_in
+from tests.conftest import _admin, asgi_client, client_on, settings_with
 
 
 async def test_health_is_503_naming_redis_when_redis_is_down(settings):
@@ -47,3 +48,17 @@ async def test_postgresql_refusing_connections_is_503_naming_it(settings, refuse
     assert (health.status_code, health.json()["components"]["postgres"]) == (503, "unavailable")
     assert signup.status_code == 503
     assert signup.json()["type"] == "urn:problem:unavailable"
+
+
+async def test_the_profile_read_when_postgresql_refuses_connections_is_503_not_500(
+    container, refused_role
+):
+    # GET /users/me/ reads below the ORM, on a pooled driver connection: a server that is full
+    # ("too many clients") or refuses the role must still answer as an outage there.
+    async with asgi_client(container) as http:
+        _, tokens = await signed_in(http)
+    refused = settings_with(container.settings, db_user=refused_role)
+    async with client_on(refused) as http:
+        me = await http.get("/users/me/", headers=bearer(tokens["access"]))
+    assert me.status_code == 503, me.text
+    assert me.json()["type"] == "urn:problem:unavailable"

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolProxiedConnection
 
 from app.config.settings import Settings
 from app.domain.shared import DependencyUnavailable
@@ -84,14 +85,30 @@ _TRANSACTION_POOLING: dict[str, Any] = {
 }
 
 
+def _is_outage(error: BaseException) -> bool:
+    # SQLAlchemy's asyncpg adapter raises its own DBAPI error, caused by the driver's.
+    return isinstance(getattr(error, "__cause__", None) or error, _OUTAGES)
+
+
 def _outage_as_unavailable(context: ExceptionContext) -> None:
     original = context.original_exception
     if isinstance(original, asyncio.CancelledError):
         return  # a cancelled query (shutdown, a deadline) must stay a cancellation
-    if context.is_disconnect or isinstance(
-        getattr(original, "__cause__", None) or original, _OUTAGES
-    ):
+    if context.is_disconnect or _is_outage(original):
         raise DependencyUnavailable("PostgreSQL is unavailable") from original
+
+
+async def checkout(engine: AsyncEngine) -> PoolProxiedConnection:
+    """A pooled connection with no Core Connection around it (the hot read's, db/users.py).
+
+    The engine's handle_error hook sees only what runs through a Connection, so a server that
+    refuses the connection (full, starting, gone) is mapped to DependencyUnavailable here."""
+    try:
+        return await engine.raw_connection()
+    except Exception as error:
+        if _is_outage(error):
+            raise DependencyUnavailable("PostgreSQL is unavailable") from error
+        raise
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -16,6 +16,7 @@ from app.application.users import UserView
 from app.domain.auth.permissions import Role, known_roles
 from app.domain.users.user import PROFILE_FIELDS, User
 from app.domain.users.values import Email, Phone, UserId
+from app.infrastructure.db.engine import checkout
 from app.infrastructure.db.queries import TableQuery
 from app.infrastructure.db.tables import UserRow
 
@@ -134,7 +135,7 @@ class SqlProfileReader:
         # The pooled connection without a Core Connection around it: the checkout and return
         # then cost about a third. Returning or invalidating may close the driver connection,
         # which SQLAlchemy's asyncio adapter can only await inside greenlet_spawn.
-        pooled = await self._engine.raw_connection()
+        pooled = await checkout(self._engine)
         release = pooled.close
         try:
             driver: asyncpg.Connection = pooled.driver_connection
