@@ -1,8 +1,9 @@
 """The production wiring with fakes plugged in: REST and gRPC edges without PostgreSQL or Redis.
 
 `build_container(settings, uow=..., hasher=..., ...)` replaces adapters and keeps every service,
-route, interceptor and error table real. Every fake here is also covered by the contract tests,
-so what passes here passes for the same reason against the real adapters.
+route, interceptor and error table real. The fake unit of work and its stores are held to the
+SQL ones by tests/infrastructure/test_unit_of_work_contract.py; the session, limit and hashing
+fakes are plain dictionaries and counters, and their real adapters have tests of their own.
 """
 
 from __future__ import annotations

@@ -1,14 +1,20 @@
-"""Token rules over gRPC: claims of the wrong type and tokens naming another user's session."""
+"""Token rules over gRPC: claims of the wrong type, tokens naming another user's session, and
+tokens of a deactivated account."""
 
 from __future__ import annotations
+
+import uuid
 
 import grpc
 import pytest
 from jose import jwt
 
+from app.application.auth import Principal
+from app.container import Container
+from app.domain.auth.permissions import Role
 from app.interfaces.grpc.pb import auth_pb2, users_pb2
 from tests.claims import WRONG_CLAIM_TYPES
-from tests.grpc.conftest import bearer
+from tests.grpc.conftest import Stubs, bearer
 
 
 def claims_of(token: str) -> dict:
@@ -59,3 +65,15 @@ async def test_a_refresh_token_naming_another_users_session_is_refused_and_spend
     forged = forge(settings, claims)
     assert await code_of(refresh(stubs, forged)) is grpc.StatusCode.UNAUTHENTICATED
     assert (await refresh(stubs, theirs.refresh)).user_uuid == theirs.user_uuid
+
+
+async def test_after_deactivation_the_access_and_the_refresh_token_are_unauthenticated(
+    stubs: Stubs, container: Container
+) -> None:
+    pair = await stubs.signed_in()
+    admin = Principal(uuid.uuid4(), "sid", frozenset({Role.ADMIN}))
+    await container.admin.deactivate(admin, uuid.UUID(pair.user_uuid))
+    assert await code_of(get_me(stubs, pair.access)) is grpc.StatusCode.UNAUTHENTICATED
+    sign_out = stubs.auth.SignOut(auth_pb2.SignOutRequest(), metadata=bearer(pair.access))
+    assert await code_of(sign_out) is grpc.StatusCode.UNAUTHENTICATED
+    assert await code_of(refresh(stubs, pair.refresh)) is grpc.StatusCode.UNAUTHENTICATED

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from app.application.messages import SendMessage
+from app.infrastructure.db.tables import OutboxRow
 from app.interfaces.grpc import client
-from tests.conftest import app_process, free_port, settings_with
+from tests.conftest import app_process, free_port, require_service, settings_with
 from tests.grpc.conftest import PASSWORD, unique_email
 from tests.grpc.test_process import wait_serving
-from tests.metrics.helpers import total
+from tests.metrics.helpers import samples, total
 from tests.metrics.servers import WORKERS, ApiServer, gunicorn, until, uvicorn_workers, wait_for
 
 REQUESTS = 12
@@ -75,6 +79,49 @@ async def test_app_grpc_serves_its_calls_on_metrics_port(settings, container):
     signed_up = total(scrape, "app_grpc_calls_total", method="/app.v1.AuthService/SignUp")
     assert signed_up == 1
     assert total(scrape, "app_db_pool_size_connections") == settings.connections_pool_min_size
+
+
+async def test_app_relay_serves_the_rows_it_published_and_its_backlog_on_metrics_port(
+    settings, container
+):
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    port = free_port()
+    configured = settings_with(settings, metrics_port=port, outbox_relay_interval_seconds=0.2)
+    await container.messages.send(SendMessage(event="test.metrics.v1", data={}))
+    async with app_process(configured, "relay") as process:
+        scrape = await _scrape_until(f"http://127.0.0.1:{port}/metrics", process, _drained)
+    assert total(scrape, "app_outbox_published_total") == 1
+    async with container.sessions() as session:
+        unpublished = select(func.count()).where(OutboxRow.published_at.is_(None))
+        assert await session.scalar(unpublished) == 0
+
+
+def _drained(scrape: str) -> bool:
+    """The row published, and a later round's backlog gauges (absent ones are not zeros)."""
+    found = samples(scrape)
+    gauges = [
+        found.get((name, frozenset()))
+        for name in (
+            "app_outbox_pending_rows",
+            "app_outbox_oldest_pending_age_seconds",
+            "app_outbox_parked_rows",
+        )
+    ]
+    return total(scrape, "app_outbox_published_total") >= 1 and gauges == [0, 0, 0]
+
+
+async def _scrape_until(
+    url: str, process: asyncio.subprocess.Process, check: Callable[[str], bool]
+) -> str:
+    deadline, scrape = time.monotonic() + 20, ""
+    async with httpx.AsyncClient() as http:
+        while True:
+            assert process.returncode is None, "the process exited"
+            with contextlib.suppress(httpx.TransportError):
+                if check(scrape := (await http.get(url, timeout=1)).text):
+                    return scrape
+            assert time.monotonic() < deadline, f"not reached in time; last scrape:\n{scrape}"
+            await asyncio.sleep(0.2)
 
 
 async def test_a_taken_metrics_port_stops_the_process_naming_the_variable(settings):

@@ -4,15 +4,20 @@ process exporting to a receiver in the test, joined by the context the outbox ro
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.config.celery import SEND_WELCOME
 from app.config.settings import Settings
+from app.container import Container
+from app.infrastructure.db.tables import OutboxRow
 from tests.celery_helpers import own_redis_prefix
 from tests.conftest import app_process, free_port, settings_with
 from tests.tracing.conftest import traced_env, wait_until_serving
@@ -20,6 +25,7 @@ from tests.tracing.receiver import Span, http_receiver
 
 SIGN_UP = "POST /api/v1/auth/sign-up/"
 PROCESSES = {"app-api", "app-relay", "app-consumer", "app-worker"}
+API_LOG = {"LOG_LEVEL": "INFO", "LOG_JSON": "true"}
 
 
 @pytest.fixture
@@ -43,7 +49,12 @@ async def test_one_sign_up_is_one_trace_from_the_api_to_the_celery_task(fleet_se
                 ("consume", "--no-relay"),
                 ("worker", "--concurrency", "1"),  # prefork: the task runs in a forked child
             ):
-                process = await fleet.enter_async_context(app_process(fleet_settings, *args, **env))
+                api = args[0] == "api"  # its log is read back: the sign-up's access line
+                process = await fleet.enter_async_context(
+                    app_process(
+                        fleet_settings, *args, capture=api, **env | (API_LOG if api else {})
+                    )
+                )
                 # Stopped, not killed: the worker's pool child must not outlive the test.
                 fleet.push_async_callback(_stop, process)
                 processes.append(process)
@@ -54,25 +65,61 @@ async def test_one_sign_up_is_one_trace_from_the_api_to_the_celery_task(fleet_se
                 )
             assert answer.status_code == 201, answer.text
             spans = await asyncio.to_thread(received.wait_for, _task_ran, 60)
+        recorded = await _outbox_parent(container)
     [request] = [s for s in spans if s.name == SIGN_UP]
     trace = {s.span_id: s for s in spans if s.trace_id == request.trace_id}
     assert {s.service for s in trace.values()} >= PROCESSES
     assert request.parent_id == "" and request.service == "app-api"
+    # The relay publishes as a child of the API span the outbox row kept.
+    [publish] = [s for s in trace.values() if s.service == "app-relay" and s.kind == "producer"]
+    assert publish.parent_id == recorded and trace[recorded].service == "app-api"
     [handler] = [s for s in trace.values() if s.name == "users.registered.v1 process"]
+    assert (handler.service, handler.kind) == ("app-consumer", "consumer")
+    assert handler.parent_id == publish.span_id
+    # The worker runs the task as a child of the send the consumer made while handling.
     [task] = [s for s in trace.values() if s.name == f"run/{SEND_WELCOME}"]
-    assert (handler.service, task.service) == ("app-consumer", "app-worker")
-    assert trace[handler.parent_id].service == "app-relay"  # the relay's publish
-    assert _ancestors(task, trace)[-1] is request
+    sent = trace[task.parent_id]
+    assert task.service == "app-worker"
+    assert (sent.service, sent.name, sent.kind) == (
+        "app-consumer",
+        f"apply_async/{SEND_WELCOME}",
+        "producer",
+    )
+    assert handler in _ancestors(sent, trace)
     for span in trace.values():  # every span of the trace hangs from the request's
         assert _ancestors(span, trace)[-1] is request, span
     for secret in (email, password):
         assert secret not in received.text
+    # The API's access line of the sign-up names the request's trace and span.
+    records = await _records(processes[0])
+    [line] = [r for r in records if r["message"].startswith(f"{SIGN_UP} 201 ")]
+    assert line["extra"]["request_id"] == answer.headers["X-Request-ID"]
+    assert (line["extra"]["trace_id"], line["extra"]["span_id"]) == (
+        request.trace_id,
+        request.span_id,
+    )
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         process.terminate()
         await asyncio.wait_for(process.wait(), 30)
+
+
+async def _outbox_parent(container: Container) -> str:
+    """The span id in the traceparent the sign-up's outbox row recorded."""
+    async with container.sessions() as session:
+        query = select(OutboxRow.traceparent).where(OutboxRow.event == "users.registered.v1")
+        traceparent = (await session.scalars(query)).one()
+    assert traceparent is not None
+    return traceparent.split("-")[2]
+
+
+async def _records(process: asyncio.subprocess.Process) -> list[dict[str, Any]]:
+    """The JSON log records a stopped process wrote to standard error."""
+    assert process.stderr is not None
+    lines = (await process.stderr.read()).decode().splitlines()
+    return [json.loads(line)["record"] for line in lines if line.startswith("{")]
 
 
 def _task_ran(spans: list[Span]) -> bool:
