@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -30,10 +32,16 @@ async def failed(call) -> dict[str, str]:
     return {"code": caught.value.code().name, "details": caught.value.details(), **trailers}
 
 
-def assert_logged(log: ProcessLog, failure: dict[str, str], method: str) -> None:
+async def assert_logged(log: ProcessLog, failure: dict[str, str], method: str) -> None:
+    access, problem = f"grpc {method} {failure['code']} ", f"{method} {failure['code']}:"
+    # The access line is written once the call has ended, which may be just after the client
+    # has its status.
+    deadline = time.monotonic() + 5
+    while not any(m.startswith(access) for m in log.messages(failure["error_id"])):
+        assert time.monotonic() < deadline, log.messages(failure["error_id"])
+        await asyncio.sleep(0.01)
     messages = log.messages(failure["error_id"])
-    assert any(m.startswith(f"grpc {method} {failure['code']} ") for m in messages), messages
-    assert any(m.startswith(f"{method} {failure['code']}:") for m in messages), messages
+    assert any(m.startswith(problem) for m in messages), messages
 
 
 @pytest.mark.parametrize("given", [None, "gateway-7f3a.1"], ids=["made", "given"])
@@ -45,14 +53,14 @@ async def test_an_unauthenticated_calls_error_id_is_its_request_id_in_its_log_li
     assert failure["code"] == "UNAUTHENTICATED"
     assert failure["error_id"] == (given or failure["x-request-id"])
     assert given or len(failure["error_id"]) == 32
-    assert_logged(log, failure, GET_ME)
+    await assert_logged(log, failure, GET_ME)
 
 
 async def test_an_invalid_arguments_error_id_is_in_its_log_lines(stubs, log):
     request = auth_pb2.SignUpRequest(email="not-an-email", password=PASSWORD)
     failure = await failed(stubs.auth.SignUp(request))
     assert failure["code"] == "INVALID_ARGUMENT"
-    assert_logged(log, failure, "/app.v1.AuthService/SignUp")
+    await assert_logged(log, failure, "/app.v1.AuthService/SignUp")
 
 
 async def test_an_unavailable_dependencys_error_id_is_in_its_log_lines(settings, start_server, log):
@@ -65,4 +73,4 @@ async def test_an_unavailable_dependencys_error_id_is_in_its_log_lines(settings,
     finally:
         await container.aclose()
     assert failure["code"] == "UNAVAILABLE"
-    assert_logged(log, failure, "/app.v1.AuthService/IssueTokens")
+    await assert_logged(log, failure, "/app.v1.AuthService/IssueTokens")
