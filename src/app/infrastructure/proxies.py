@@ -24,6 +24,8 @@ class TrustedProxies:
     def client(self, peer: str, forwarded_for: Sequence[str] = ()) -> str:
         """The socket peer; when it is a trusted proxy, the right-most X-Forwarded-For hop that
         is not itself one. Hops left of that were written by the client and prove nothing."""
+        if not self._trusts(peer):  # the default: what an untrusted peer forwards is not read
+            return peer
         address = peer
         hops = [hop for value in forwarded_for for hop in value.split(",")]
         while hops and self._trusts(address):
@@ -34,6 +36,8 @@ class TrustedProxies:
         return address
 
     def _trusts(self, address: str) -> bool:
+        if not self.networks:  # no parsing at all on the hot path of the default
+            return False
         parsed = _address(address)
         return parsed is not None and any(parsed in network for network in self.networks)
 

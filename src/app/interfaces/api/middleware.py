@@ -53,9 +53,7 @@ class RequestContext:
         headers = Headers(scope=scope)
         request_id = request_id_or_new(headers.get(REQUEST_ID_HEADER, ""))
         peer = scope["client"][0] if scope.get("client") else "unknown"
-        # Without trusted proxies (the default) the header means nothing: not even read.
-        forwarded = headers.getlist("x-forwarded-for") if self._proxies.networks else ()
-        client = self._proxies.client(peer, forwarded)
+        client = self._proxies.client(peer, headers.getlist("x-forwarded-for"))
         status: int | None = None
         started = time.perf_counter()
 
